@@ -1,0 +1,1 @@
+"""bondline keeper package."""
