@@ -36,10 +36,13 @@
           fulfilled investor, tokens = C_i * 10**18 / denomination is
           therefore an integer (no rounding). The tokens minted sum to
           exactly raised * 10**18 / denomination token wei.
-        - Rounding that remains is in the protocol's favour and tiny: initial
-          share = ceil(C * INITIAL_SHARE_BPS / 10_000) (at most 1 unit more
-          than the exact share, never more than C). Activation amount =
-          ceil(T * ACTIVATION_BPS / 10_000).
+        - The remaining rounding is tiny. Initial share = ceil(C *
+          INITIAL_SHARE_BPS / 10_000): less than 1 unit above the exact share,
+          never above C, and counted in P_i like any payment. Activation
+          amount = ceil(T * ACTIVATION_BPS / 10_000). Rounding the initial
+          share up can activate a round that is up to 10_000 /
+          INITIAL_SHARE_BPS units per commit short of the exact threshold
+          (9 micro-USDC per commit at 10%).
         - `settle` is permissionless once the outcome is decided, that is
           fully funded (raised == T) or `block.timestamp >= DEADLINE`. The
           outcome is then a pure function of on-chain state and time, and

@@ -9,11 +9,13 @@ minimum ticket, 90 days, minimum raise = T.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 import pytest
 
-from tests.conftest import DAY, TOKEN, USDC
+from analytics import bond_math
+from tests.conftest import DAY, TOKEN, USDC, BondTerms
 
 TARGET = 200_000 * USDC
 INITIAL_BPS = 1_000
@@ -35,7 +37,9 @@ OG_BASE_URI = "ipfs://bondline-og/BL31/"
 @pytest.fixture(scope="session")
 def custodian(accounts):
     """The custodian broker's account (a fresh account outside the role-named ten)."""
-    return accounts.generate_test_account()
+    account = accounts.generate_test_account()
+    account.balance = 10**20  # gas money (ETH wei); generated accounts start empty
+    return account
 
 
 @pytest.fixture(scope="session")
@@ -89,6 +93,14 @@ def deploy_escrow(project, admin, escrow_args):
         return escrow
 
     return _deploy
+
+
+@pytest.fixture(scope="session")
+def odd_bond(deploy_bond, chain_start):
+    """A bond with a 1,500 USDC denomination: gcd(1.5e9, 1e18) = 5e8, commitment unit 3."""
+    issue = bond_math.from_timestamp(chain_start)
+    maturity = date(issue.year + 3, issue.month, min(issue.day, 28))
+    return deploy_bond(BondTerms(issue, maturity, denomination_units=1_500 * USDC), symbol="BL3")
 
 
 @pytest.fixture(scope="session")

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import ape
 import pytest
 
-from analytics import bond_math
-from tests.conftest import DAY, USDC, BondTerms
+from tests.conftest import DAY, USDC
 from tests.contracts.escrow.conftest import (
     DURATION,
     MIN_TICKET,
@@ -20,14 +17,6 @@ from tests.contracts.escrow.conftest import (
 
 ZERO = "0x0000000000000000000000000000000000000000"
 NO_CODE = "0x000000000000000000000000000000000000dEaD"  # an address without code
-
-
-@pytest.fixture(scope="module")
-def odd_bond(deploy_bond, chain_start):
-    """Denomination 1,500 USDC: gcd(1.5e9, 1e18) = 5e8, so the commitment unit is 3."""
-    issue = bond_math.from_timestamp(chain_start)
-    maturity = date(issue.year + 3, issue.month, min(issue.day, 28))
-    return deploy_bond(BondTerms(issue, maturity, denomination_units=1_500 * USDC), symbol="BL3")
 
 
 def test_deploy__records_parameters(escrow, bond, usdc, whitelist, custodian, issuer, chain):

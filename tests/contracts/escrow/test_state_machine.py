@@ -21,9 +21,6 @@ starts from a chain snapshot and restores it at teardown.
 
 from __future__ import annotations
 
-from datetime import date
-
-import pytest
 from ape.exceptions import ContractLogicError
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -35,8 +32,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from analytics import bond_math
-from tests.conftest import DAY, USDC, BondTerms
+from tests.conftest import DAY, USDC
 from tests.contracts.escrow.conftest import FUNDS
 from tests.contracts.escrow.model import (
     DECIDED,
@@ -85,14 +81,6 @@ COMMIT_KINDS = ["share"] * 4 + ["ticket", "remaining", "over", "tiny", "odd"]
 # Commitment as % of T (hypothesis' integers favour tiny values, below the minimum ticket).
 SHARES = st.sampled_from([10, 25, 40, 5, 15, 30, 1])
 SWITCHES = ["usdc blacklist", "usdc blacklist", "usdc pause", "whitelist block"]
-
-
-@pytest.fixture(scope="module")
-def odd_bond(deploy_bond, chain_start):
-    """A bond with a 1,500 USDC denomination: gcd(1.5e9, 1e18) = 5e8, commitment unit 3."""
-    issue = bond_math.from_timestamp(chain_start)
-    maturity = date(issue.year + 3, issue.month, min(issue.day, 28))
-    return deploy_bond(BondTerms(issue, maturity, denomination_units=1_500 * USDC), symbol="BL3")
 
 
 def test_escrow_matches_model(
