@@ -63,3 +63,17 @@ def _revert_reason(error: dict[str, Any]) -> str:
     if raw[:4] == _ERROR_SELECTOR:
         return decode(["string"], raw[4:])[0]
     return error.get("message", "")
+
+
+def simulate_deploy(provider: Any, container: Any, *args: Any, sender: Any) -> None:
+    """Run `container`'s constructor with `args` in an `eth_call` (nothing is deployed).
+
+    Raises :class:`CallReverted` with the constructor's revert reason; returns if the
+    deployment would succeed. ape takes seconds to enrich a reverted deployment's error,
+    this takes milliseconds.
+    """
+    txn = container.constructor.serialize_transaction(*args)
+    tx = {"from": str(sender.address), "data": "0x" + bytes(txn.data).hex()}
+    response = provider.web3.provider.make_request("eth_call", [tx, "latest"])
+    if "error" in response:
+        raise CallReverted(_revert_reason(response["error"]))

@@ -14,6 +14,7 @@ from tests.contracts.escrow.conftest import (
     OPEN,
     TARGET,
 )
+from tests.contracts.escrow.rawcall import CallReverted, simulate_deploy
 
 ZERO = "0x0000000000000000000000000000000000000000"
 NO_CODE = "0x000000000000000000000000000000000000dEaD"  # an address without code
@@ -108,9 +109,17 @@ def test_deploy__odd_denomination__commitment_unit_is_3(deploy_escrow, odd_bond)
         ({"duration": 365 * DAY}, "escrow: deadline not before the first coupon date"),
     ],
 )
-def test_deploy__invalid_parameter__reverts(project, admin, escrow_args, overrides, reason):
-    with ape.reverts(reason):
-        admin.deploy(project.Escrow, *escrow_args(**overrides))
+def test_deploy__invalid_parameter__reverts(project, admin, escrow_args, chain, overrides, reason):
+    # Simulated deployment (eth_call of the creation code): same constructor run, no
+    # multi-second ape error enrichment. Real reverting deployments are tested below.
+    with pytest.raises(CallReverted) as reverted:
+        simulate_deploy(chain.provider, project.Escrow, *escrow_args(**overrides), sender=admin)
+    assert reverted.value.reason == reason
+
+
+def test_deploy__simulation_of_valid_parameters__succeeds(project, admin, escrow_args, chain):
+    """The control for the simulated deployments above: valid arguments do not revert."""
+    simulate_deploy(chain.provider, project.Escrow, *escrow_args(), sender=admin)
 
 
 def test_deploy__boundary_parameters__accepted(deploy_escrow):
