@@ -68,6 +68,7 @@ class WorldBankSource(Source):
         url = self.url_for(request)
         payloads: list[RawPayload] = []
         rows: list[Any] = []
+        points: dict[int, Any] = {}
         pages = 1
         total = 0
         meta_first: dict[str, Any] = {}
@@ -80,6 +81,9 @@ class WorldBankSource(Source):
             got_page = self._int(meta, "page", payload)
             got_pages = self._int(meta, "pages", payload)
             got_total = self._int(meta, "total", payload)
+            if page == 1 and got_total == 0:
+                meta_first, pages, total = meta, 0, 0  # "[{... total: 0}, null]": no data
+                break
             if got_page != page:
                 raise _paging(f"asked for page {page}, got page {got_page}", payload)
             if page == 1:
@@ -96,6 +100,7 @@ class WorldBankSource(Source):
                     f"{pages} / {total}: the data changed while paging",
                     payload,
                 )
+            self._points(page_rows, indicator, request.country, payload, points)
             rows.extend(page_rows)
             page += 1
         combined = _combined(payloads)
@@ -106,7 +111,6 @@ class WorldBankSource(Source):
                 url=url,
                 payload_sha256=combined.sha256,
             )
-        points = self._points(rows, indicator, request.country, combined)
         what = f"World Bank {indicator} for {request.country}"
         pick = pick_annual(points, request, what, combined)
         value = to_decimal(pick.raw_value, f"{what} in {pick.year}", combined)
@@ -164,9 +168,13 @@ class WorldBankSource(Source):
 
     @staticmethod
     def _points(
-        rows: list[Any], indicator: str, country: str, payload: RawPayload
-    ) -> dict[int, Any]:
-        points: dict[int, Any] = {}
+        rows: list[Any],
+        indicator: str,
+        country: str,
+        payload: RawPayload,
+        points: dict[int, Any],
+    ) -> None:
+        """Check every row of one page and add ``{year: value}`` to ``points``."""
         for index, row in enumerate(rows):
             if not isinstance(row, dict):
                 raise _drift(f"row {index} is not an object", payload)
@@ -202,7 +210,6 @@ class WorldBankSource(Source):
                     payload_sha256=payload.sha256,
                 )
             points[year] = row["value"]
-        return points
 
 
 def _combined(payloads: list[RawPayload]) -> RawPayload:
