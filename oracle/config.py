@@ -334,6 +334,43 @@ class SimulatedSourceConfig(_Strict):
     start_year: int = Field(..., ge=1900, le=2200)
     years: float = Field(30.0, gt=0, le=200)
     dt: float = Field(0.01, gt=0, le=1)
+    model: dict[str, Any] | None = Field(
+        None, description="overrides of analytics.sovereign.SovereignModelConfig (paper defaults)"
+    )
+
+    @model_validator(mode="after")
+    def _grid(self) -> SimulatedSourceConfig:
+        steps = round(self.years / self.dt)
+        if abs(steps * self.dt - self.years) > 1e-9 * max(1.0, self.years):
+            raise _custom(
+                f"years ({self.years:g}) is not a whole number of dt steps ({self.dt:g})",
+                "choose dt dividing years, e.g. years: 30 with dt: 0.01",
+            )
+        if self.model is not None:
+            problem = _sovereign_model_problem(self.model)
+            if problem is not None:
+                raise _custom(
+                    f"model: {problem}",
+                    "use the keys of analytics.sovereign.SovereignModelConfig "
+                    "(see docs/tsdcm-replication.md), or remove `model` for the paper defaults",
+                )
+        return self
+
+
+def _sovereign_model_problem(model: dict[str, Any]) -> str | None:
+    """Validate ``model`` against the analytics model config, if analytics is installed."""
+    try:
+        from analytics.sovereign import SovereignModelConfig
+    except ImportError:  # validated again when the source runs
+        return None
+    try:
+        SovereignModelConfig.model_validate(model)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+        return f"{where}: {first['msg']}{more}"
+    return None
 
 
 SourceConfig = Annotated[

@@ -56,6 +56,12 @@ def load_simulator() -> Simulator:
         ) from None
 
 
+def load_model_config(overrides: Mapping[str, Any]) -> Any:
+    """``analytics.sovereign.SovereignModelConfig`` with ``overrides`` applied."""
+    module = importlib.import_module(SIMULATOR.rpartition(".")[0])
+    return module.SovereignModelConfig.model_validate(dict(overrides))
+
+
 class SimulatedMacroSource(Source):
     source_type = "simulated"
 
@@ -104,7 +110,8 @@ class SimulatedMacroSource(Source):
                 simulate = self._simulator or load_simulator()
                 cfg = self.config
                 try:
-                    path = simulate(None, years=cfg.years, dt=cfg.dt, seed=cfg.seed)
+                    model = load_model_config(cfg.model) if cfg.model is not None else None
+                    path = simulate(model, years=cfg.years, dt=cfg.dt, seed=cfg.seed)
                 except Exception as exc:  # the model is external code: report, never crash
                     raise FetchError(
                         RejectionReason.INTERNAL_ERROR,
@@ -166,6 +173,7 @@ class SimulatedMacroSource(Source):
             "years": cfg.years,
             "dt": cfg.dt,
             "start_year": cfg.start_year,
+            "model_overrides": cfg.model or {},
             "series": {
                 series.value: {str(year): str(value) for year, value in sorted(points.items())}
                 for series, points in annual.items()
