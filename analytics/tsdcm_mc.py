@@ -30,6 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from analytics.errors import ConfigError
 from analytics.sovereign import (
     ChunkOutcome,
+    Precision,
     SovereignModelConfig,
     chunk_generator,
     simulate_chunk,
@@ -84,6 +85,11 @@ class TsdcmRunConfig(BaseModel):
         default=100.0,
         description="face value of TSDCM-eligible bonds, USD millions [chosen: the paper "
         "gives USD figures without a notional; payouts scale linearly with it]",
+    )
+    precision: Precision = Field(
+        default="float32",
+        description="floating type of the Euler state [chosen: float32 is ~1.5x faster; its "
+        "~1e-5 relative rounding error is far below the Monte Carlo error; float64 available]",
     )
     alpha_grid: tuple[float, ...] = Field(
         default=(0.10, 0.15, 0.20, 0.25, 0.30, 0.35, 0.40),
@@ -272,6 +278,7 @@ def run_tsdcm(
             rng=chunk_generator(cfg.seed, chunk),
             alphas=alphas,
             threaded=threaded,
+            precision=cfg.precision,
         )
         term_base.append(out.terminal_debt_baseline.copy())
         term_conv.append(out.terminal_debt_converted.copy())

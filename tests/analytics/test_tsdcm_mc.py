@@ -114,7 +114,8 @@ def test_run__payout_pv_matches_hand_computation_on_deterministic_path() -> None
         initial_growth=0.04,
         conversion=ConversionTerms(alpha=0.25, beta=0.5, gamma=2.0),
     )
-    result = run_tsdcm(TsdcmRunConfig(model=model, n_paths=2), sensitivity=False)
+    run = TsdcmRunConfig(model=model, n_paths=2, precision="float64")
+    result = run_tsdcm(run, sensitivity=False)
     tau = math.ceil(math.log(0.6) / math.log(1 - 0.001))
     integral = (1000 - tau) * 0.01 * 0.01  # (T - tau) (g - g*)
     pv = 0.25 * 100.0 * 2.0 * integral * 1.03**-10  # alpha x face x gamma x integral, PV at 3 %

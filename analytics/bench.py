@@ -1,0 +1,135 @@
+"""Benchmark of the TSDCM Monte Carlo (``python -m analytics.bench``).
+
+Measures, on this machine:
+
+1. wall time of the paper's experiment -- 10,000 paths x 1,000 Euler steps (dt = 0.01,
+   T = 10 years), baseline *and* conversion scenario on the same paths -- as the median of
+   several runs (after one warm-up run);
+2. peak memory of a 1,000,000-path run processed in chunks, measured in a fresh child
+   process: the peak of traced allocations (``tracemalloc``, which sees NumPy's buffers) and
+   the process's maximum resident set size (``ru_maxrss``) before and after the run.
+
+Results are printed as Markdown so they can be pasted into ``docs/benchmarks.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+from analytics.tsdcm_mc import TsdcmRunConfig, run_tsdcm
+
+
+def time_runs(n_paths: int, repeats: int, threaded: bool = True) -> list[float]:
+    """Wall-clock seconds of ``repeats`` runs (baseline + one conversion scenario)."""
+    cfg = TsdcmRunConfig(n_paths=n_paths, paths_per_chunk=min(n_paths, 10_000))
+    run_tsdcm(cfg, sensitivity=False, threaded=threaded)  # warm-up: imports, page faults
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        run_tsdcm(cfg, sensitivity=False, threaded=threaded)
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def _child_memory(n_paths: int) -> None:
+    """Run in a fresh process: print JSON with memory figures of one chunked run."""
+    import tracemalloc
+
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+    tracemalloc.start()
+    start = time.perf_counter()
+    result = run_tsdcm(TsdcmRunConfig(n_paths=n_paths), sensitivity=False)
+    elapsed = time.perf_counter() - start
+    _, traced_peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(
+        json.dumps(
+            {
+                "n_paths": n_paths,
+                "seconds": elapsed,
+                "traced_peak_mib": traced_peak / 2**20,
+                "rss_before_mib": rss_before / 1024,
+                "rss_after_mib": rss_after / 1024,
+                "median_baseline": result.baseline_percentiles[50],
+            }
+        )
+    )
+
+
+def measure_memory(n_paths: int) -> dict[str, float]:
+    """Memory figures of an ``n_paths`` run, from a child process."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "analytics.bench", "--child-memory", str(n_paths)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m analytics.bench", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument("--repeats", type=int, default=7, help="timed runs (default 7)")
+    parser.add_argument("--paths", type=int, default=10_000, help="paths per timed run")
+    parser.add_argument(
+        "--memory-paths", type=int, default=1_000_000, help="paths of the memory run"
+    )
+    parser.add_argument("--skip-memory", action="store_true", help="timing only")
+    parser.add_argument("--child-memory", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child_memory:
+        _child_memory(args.child_memory)
+        return 0
+
+    load = os.getloadavg()
+    times = time_runs(args.paths, args.repeats)
+    serial = time_runs(args.paths, max(3, args.repeats // 2), threaded=False)
+    print("## Analytics: TSDCM Monte Carlo\n")
+    print(f"Command: `python -m analytics.bench --repeats {args.repeats}`\n")
+    print(
+        f"Machine: {os.cpu_count()} CPUs, {platform.processor() or platform.machine()}, "
+        f"Python {platform.python_version()}, NumPy {np.__version__}; load average before "
+        f"the run {load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f} (1/5/15 min)\n"
+    )
+    print("| measurement | value |")
+    print("| --- | --- |")
+    print(
+        f"| {args.paths:,} paths x 1,000 steps, baseline + conversion, median of "
+        f"{len(times)} | **{statistics.median(times):.3f} s** (min {min(times):.3f}, "
+        f"max {max(times):.3f}) |"
+    )
+    print(
+        f"| same, normals drawn on the calling thread (no helper thread), median of "
+        f"{len(serial)} | {statistics.median(serial):.3f} s |"
+    )
+    if not args.skip_memory:
+        mem = measure_memory(args.memory_paths)
+        print(
+            f"| {mem['n_paths']:,} paths (chunks of 10,000): wall time | {mem['seconds']:.1f} s |"
+        )
+        print(
+            f"| {mem['n_paths']:,} paths: peak traced allocations (tracemalloc) | "
+            f"{mem['traced_peak_mib']:.1f} MiB |"
+        )
+        print(
+            f"| {mem['n_paths']:,} paths: process max RSS before -> after the run | "
+            f"{mem['rss_before_mib']:.0f} -> {mem['rss_after_mib']:.0f} MiB |"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
