@@ -632,17 +632,7 @@ def _cross_check(config: OracleConfig, raw: Mapping[str, Any]) -> list[ConfigIss
             source = config.sources.get(source_name)
             loc = f"{where}.sources[{position}]"
             if source is None:
-                known = ", ".join(sorted(config.sources))
-                close = difflib.get_close_matches(source_name, list(config.sources), n=1)
-                hint = f"did you mean {close[0]!r}? " if close else ""
-                issues.append(
-                    ConfigIssue(
-                        loc,
-                        f"unknown source {source_name!r}",
-                        f"{hint}use a name defined under `sources:` ({known})",
-                    )
-                )
-                continue
+                continue  # reported by _reference_issues
             if source.type not in allowed:
                 issues.append(
                     ConfigIssue(
@@ -670,6 +660,34 @@ def _cross_check(config: OracleConfig, raw: Mapping[str, Any]) -> list[ConfigIss
                     "a feed with several sources needs a limit on how far they may disagree",
                     "add max_spread, e.g. {relative_bps: 100} for prices or "
                     "{absolute: 0.5} (percentage points) for macro series",
+                )
+            )
+    return issues
+
+
+def _reference_issues(raw: Mapping[str, Any]) -> list[ConfigIssue]:
+    """Feeds naming sources that are not defined (checked on the raw mapping, so these are
+    reported together with any other problem in the file)."""
+    sources = raw.get("sources")
+    feeds = raw.get("feeds")
+    if not isinstance(sources, Mapping) or not isinstance(feeds, list):
+        return []
+    names = [str(name) for name in sources]
+    issues = []
+    for index, feed in enumerate(feeds):
+        listed = feed.get("sources") if isinstance(feed, Mapping) else None
+        if not isinstance(listed, list):
+            continue
+        for position, source_name in enumerate(listed):
+            if not isinstance(source_name, str) or source_name in sources:
+                continue
+            close = difflib.get_close_matches(source_name, names, n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            issues.append(
+                ConfigIssue(
+                    f"{_feed_label(index, feeds)}.sources[{position}]",
+                    f"unknown source {source_name!r}",
+                    f"{hint}use a name defined under `sources:` ({', '.join(sorted(names))})",
                 )
             )
     return issues
@@ -888,12 +906,13 @@ def parse_config(
                 )
             ],
         )
+    references = _reference_issues(data)
     try:
         config = OracleConfig.model_validate(dict(data))
     except ValidationError as exc:
         issues = [_issue_from_pydantic(error, data) for error in exc.errors()]
-        raise ConfigError(origin, issues) from None
-    issues = _cross_check(config, data)
+        raise ConfigError(origin, issues + references) from None
+    issues = references + _cross_check(config, data)
     if issues:
         raise ConfigError(origin, issues)
     config._base_dir = (base_dir or Path.cwd()).resolve()

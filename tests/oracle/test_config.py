@@ -237,6 +237,14 @@ def test_several_problems__all_reported_at_once() -> None:
     assert "use one of 'price', 'macro'" in str(ConfigError("<test>", issues))
 
 
+def test_unknown_source_reported_together_with_field_errors() -> None:
+    data = base()
+    data["feeds"][1]["sources"] = ["imff"]
+    data["feeds"][0]["isin"] = "IT0005083058"
+    locations = [issue.location for issue in issues_of(data)]
+    assert locations == ["feeds[0] (btp-price).isin", "feeds[1] (ITA-debt).sources[0]"]
+
+
 def test_load_config__missing_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as caught:
         load_config(tmp_path / "nope.yaml")
