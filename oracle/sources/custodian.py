@@ -60,7 +60,15 @@ class CustodianPriceSource(Source):
                 f"environment variable {auth.env} (sources.{self.name}.auth.env) is not set "
                 "or empty; export it before running the oracle",
             )
-        return {auth.header: f"{auth.prefix}{secret.strip()}"}
+        secret = secret.strip()
+        if any(ord(char) < 32 or ord(char) == 127 for char in secret):
+            # never echo the value: it is a secret
+            raise FetchError(
+                RejectionReason.MISSING_CREDENTIAL,
+                f"environment variable {auth.env} (sources.{self.name}.auth.env) contains "
+                "control characters (a pasted newline?); set it to the bare token",
+            )
+        return {auth.header: f"{auth.prefix}{secret}"}
 
     def fetch(self, request: FeedRequest) -> Observation:
         url = self.url_for(request)

@@ -173,6 +173,12 @@ def auth_env_var_missing(env: Env) -> Case:
 
 
 @case
+def auth_env_var_with_pasted_newline__secret_not_echoed(env: Env) -> Case:
+    env.monkeypatch.setenv(TOKEN_ENV, "abc\ndef")
+    return Case("btp-price", R.MISSING_CREDENTIAL, "control characters", source="custodian")
+
+
+@case
 def body_larger_than_limit(env: Env) -> Case:
     env.serve(QUOTE_PATH, quote(venue="X" * 4_000))
     config = build_config(env.base_url, http={"max_body_bytes": 2_048})
