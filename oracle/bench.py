@@ -103,7 +103,7 @@ class _Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True  # one segment per answer: no 40 ms delayed-ACK stalls
     latency_s = 0.0
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server naming
+    def do_GET(self) -> None:  # http.server's naming
         if self.latency_s:
             time.sleep(self.latency_s)
         url = urlparse(self.path)
@@ -126,7 +126,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:  # silence per-request logs
         return
 
 

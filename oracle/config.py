@@ -788,7 +788,7 @@ def _issue_from_pydantic(error: Mapping[str, Any], raw: Mapping[str, Any]) -> Co
 
 def _is_union_slot(prefix: Sequence[Any]) -> bool:
     """True when ``prefix`` points at a feed list item or a source mapping value."""
-    return (len(prefix) == 2 and prefix[0] in {"feeds", "sources"}) or False
+    return len(prefix) == 2 and prefix[0] in {"feeds", "sources"}
 
 
 def _format_loc(loc: Sequence[str | int], raw: Mapping[str, Any]) -> str:
@@ -941,7 +941,7 @@ def load_config(path: str | os.PathLike[str]) -> OracleConfig:
             str(file), [ConfigIssue("(file)", f"cannot read: {exc}", "check the file")]
         ) from None
     try:
-        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - SafeLoader subclass
+        data = yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader subclass: no objects
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(file)"

@@ -91,20 +91,15 @@ class Source(ABC):
     def observation(
         self,
         request: FeedRequest,
-        payload: RawPayload | None,
+        payload: RawPayload,
         *,
         value: Decimal,
         raw_value: Any,
         period: str,
         as_of: datetime,
         meta: Mapping[str, str] | None = None,
-        sha256: str | None = None,
-        location: str | None = None,
-        fetched_at: datetime | None = None,
     ) -> Observation:
-        """Build an :class:`Observation` carrying the payload's provenance."""
-        if payload is None and (sha256 is None or location is None or fetched_at is None):
-            raise ValueError("observation() needs a payload or explicit provenance")
+        """Build an :class:`Observation` carrying ``payload``'s provenance."""
         return Observation(
             feed=request.feed,
             source=self.name,
@@ -113,9 +108,9 @@ class Source(ABC):
             unit=request.unit,
             period=period,
             as_of=as_of,
-            fetched_at=fetched_at or payload.fetched_at,  # type: ignore[union-attr]
-            payload_sha256=sha256 or payload.sha256,  # type: ignore[union-attr]
-            location=location or payload.location,  # type: ignore[union-attr]
+            fetched_at=payload.fetched_at,
+            payload_sha256=payload.sha256,
+            location=payload.location,
             raw_value=str(raw_value),
             meta=dict(meta or {}),
         )
