@@ -96,15 +96,15 @@ class RiskResult:
         """One human-readable block."""
         return "\n".join(
             [
-                f"method            {self.method}",
-                f"confidence        {self.confidence:.4%}",
-                f"horizon           {self.horizon} period(s)",
-                f"position value    {self.position_value:,.2f}",
-                f"samples           {self.n_samples:,}",
-                f"mean return       {self.mean_return:+.6%} per horizon",
-                f"std of return     {self.std_return:.6%} per horizon",
-                f"VaR               {self.var:,.2f}  ({self.var_fraction:.4%} of position)",
-                f"Expected Shortfall {self.es:,.2f}  ({self.es_fraction:.4%} of position)",
+                f"method              {self.method}",
+                f"confidence          {self.confidence:.4%}",
+                f"horizon             {self.horizon} period(s)",
+                f"position value      {self.position_value:,.2f}",
+                f"samples             {self.n_samples:,}",
+                f"mean return         {self.mean_return:+.6%} per horizon",
+                f"std of return       {self.std_return:.6%} per horizon",
+                f"VaR                 {self.var:,.2f}  ({self.var_fraction:.4%} of position)",
+                f"expected shortfall  {self.es:,.2f}  ({self.es_fraction:.4%} of position)",
             ]
         )
 

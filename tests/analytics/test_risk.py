@@ -118,7 +118,7 @@ def test_historical__position_scales_losses() -> None:
     assert result.es == pytest.approx(98.0)
     assert result.var_fraction == pytest.approx(0.095)
     assert result.method == "historical"
-    assert "Expected Shortfall" in result.summary()
+    assert "expected shortfall" in result.summary()
 
 
 def test_historical__prices_and_returns_agree() -> None:
