@@ -225,7 +225,9 @@ def test_claim__unverified_holder__waits_until_verified(
     assert bond.claim_coupons(1, 1, sender=carol).return_value == 10 * c1
 
 
-def test_claim__blacklisted_holder__reverts(setup, chain, alice, whitelist, compliance, paying_agent):
+def test_claim__blacklisted_holder__reverts(
+    setup, chain, alice, whitelist, compliance, paying_agent
+):
     time_travel(chain, t(setup, 1))
     setup.roll(sender=paying_agent)
     setup.fund_coupon(1, setup.coupon_record(1)[1], sender=paying_agent)
@@ -243,7 +245,9 @@ def test_claim__when_paused__reverts(setup, chain, alice, compliance, paying_age
         setup.claim_coupons(1, 1, sender=alice)
 
 
-def test_claim__holder_with_no_balance_at_record__reverts(setup, chain, carol, paying_agent, verify):
+def test_claim__holder_with_no_balance_at_record__reverts(
+    setup, chain, carol, paying_agent, verify
+):
     verify(carol)
     time_travel(chain, t(setup, 1))
     setup.roll(sender=paying_agent)
@@ -252,7 +256,9 @@ def test_claim__holder_with_no_balance_at_record__reverts(setup, chain, carol, p
         setup.claim_coupons(1, 1, sender=carol)
 
 
-def test_claim__rounding_dust_stays_in_contract(bond, minter, alice, bob, carol, verify, chain, funded_agent, usdc):
+def test_claim__rounding_dust_stays_in_contract(
+    bond, minter, alice, bob, carol, verify, chain, funded_agent, usdc
+):
     # Three holders of 1 wei-ish odd amounts: floor division leaves dust, never overpays.
     verify(alice, bob, carol)
     for who in (alice, bob, carol):

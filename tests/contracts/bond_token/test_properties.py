@@ -121,9 +121,7 @@ def machine(bond, usdc, minter, funded_agent, verify, accounts, chain):
                 paid = self.model.paid_for(k)
                 funded = self.model.funded[k]
                 assert paid <= funded
-                entitled = sum(
-                    self.model.entitlement(h, k) for h in self.model.record_balances[k]
-                )
+                entitled = sum(self.model.entitlement(h, k) for h in self.model.record_balances[k])
                 assert entitled <= funded
                 # floor() loses < 1 unit per holder of the record
                 assert funded - entitled <= len(self.model.record_balances[k])

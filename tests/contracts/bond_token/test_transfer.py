@@ -93,7 +93,9 @@ def test_transfer__to_self__keeps_balance(bond, holders, alice):
 
 
 @pytest.mark.parametrize("who", ["sender", "receiver"])
-def test_transfer__blacklisted_party__reverts(bond, holders, whitelist, compliance, alice, bob, who):
+def test_transfer__blacklisted_party__reverts(
+    bond, holders, whitelist, compliance, alice, bob, who
+):
     whitelist.blacklist(alice if who == "sender" else bob, "sanctions", sender=compliance)
     with ape.reverts("bond: account blocked"):
         bond.transfer(bob, TOKEN, sender=alice)

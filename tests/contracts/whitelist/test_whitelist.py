@@ -17,7 +17,9 @@ def test_constructor__admin_other_than_deployer__deployer_keeps_no_role(project,
     assert not wl.hasRole(wl.DEFAULT_ADMIN_ROLE(), admin)
 
 
-def test_register__by_kyc_operator__verifies_with_expiry_and_jurisdiction(whitelist, kyc, alice, chain):
+def test_register__by_kyc_operator__verifies_with_expiry_and_jurisdiction(
+    whitelist, kyc, alice, chain
+):
     expiry = chain.pending_timestamp + YEAR
     tx = whitelist.register(alice, expiry, JURISDICTION_IT, sender=kyc)
     assert whitelist.is_verified(alice)
