@@ -41,6 +41,65 @@ def time_runs(n_paths: int, repeats: int, threaded: bool = True) -> list[float]:
     return times
 
 
+def naive_reference_seconds(n_paths: int = 10_000, n_steps: int = 1_000, dt: float = 0.01) -> float:
+    """Wall time of a straightforward per-step NumPy loop for the *baseline scenario only*.
+
+    Same model (eqs. 3.1-3.2, Table 1 defaults), written the obvious way: fresh random
+    arrays every step, regime switches and jumps as per-step Bernoulli draws, coefficients
+    gathered with fancy indexing.  It is here only as a yardstick for the optimised engine.
+    """
+    cfg = TsdcmRunConfig().model
+    rng = np.random.default_rng(0)
+    regimes = (cfg.growth_regime, cfg.crisis_regime)
+
+    def coef(name: str) -> np.ndarray:
+        return np.array([getattr(r, name) for r in regimes])
+
+    a, b, sig = coef("debt_drift"), coef("debt_mean_reversion"), coef("debt_volatility")
+    kap, mj, sj = coef("debt_jump_intensity"), coef("debt_jump_log_mean"), coef("debt_jump_log_std")
+    c, d, eta = coef("growth_drift"), coef("growth_mean_reversion"), coef("growth_volatility")
+    xi, mk, sk = (
+        coef("growth_jump_intensity"),
+        coef("growth_jump_log_mean"),
+        coef("growth_jump_log_std"),
+    )
+    lam = np.array([cfg.crisis_entry_rate, cfg.crisis_exit_rate])
+    rho = cfg.shock_correlation
+    start = time.perf_counter()
+    debt = np.full(n_paths, cfg.initial_debt_ratio)
+    growth = np.full(n_paths, cfg.initial_growth)
+    regime = np.zeros(n_paths, dtype=np.int64)
+    peak = debt.copy()
+    for _ in range(n_steps):
+        z1 = rng.standard_normal(n_paths)
+        z2 = rho * z1 + np.sqrt(1 - rho**2) * rng.standard_normal(n_paths)
+        jump_d = np.where(
+            rng.random(n_paths) < kap[regime] * dt,
+            np.expm1(mj[regime] + sj[regime] * rng.standard_normal(n_paths)),
+            0.0,
+        )
+        jump_g = np.where(
+            rng.random(n_paths) < xi[regime] * dt,
+            np.expm1(mk[regime] + sk[regime] * rng.standard_normal(n_paths)),
+            0.0,
+        )
+        debt = (
+            debt
+            + (a[regime] - b[regime] * debt) * dt
+            + sig[regime] * debt * np.sqrt(dt) * z1
+            + jump_d * debt
+        )
+        growth = (
+            growth
+            + (c[regime] - d[regime] * growth) * dt
+            + eta[regime] * growth * np.sqrt(dt) * z2
+            + jump_g * growth
+        )
+        regime = np.where(rng.random(n_paths) < lam[regime] * dt, 1 - regime, regime)
+        peak = np.maximum(peak, debt)
+    return time.perf_counter() - start
+
+
 def _child_memory(n_paths: int) -> None:
     """Run in a fresh process: print JSON with memory figures of one chunked run."""
     import tracemalloc
@@ -97,6 +156,10 @@ def main(argv: list[str] | None = None) -> int:
     load = os.getloadavg()
     times = time_runs(args.paths, args.repeats)
     serial = time_runs(args.paths, max(3, args.repeats // 2), threaded=False)
+    cpu_start = time.process_time()
+    run_tsdcm(TsdcmRunConfig(n_paths=args.paths), sensitivity=False)
+    cpu = time.process_time() - cpu_start
+    naive = statistics.median(naive_reference_seconds(args.paths) for _ in range(3))
     print("## Analytics: TSDCM Monte Carlo\n")
     print(f"Command: `python -m analytics.bench --repeats {args.repeats}`\n")
     print(
@@ -114,6 +177,11 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"| same, normals drawn on the calling thread (no helper thread), median of "
         f"{len(serial)} | {statistics.median(serial):.3f} s |"
+    )
+    print(f"| same, CPU time of one run (all threads) | {cpu:.3f} s |")
+    print(
+        f"| yardstick: straightforward per-step NumPy loop, baseline scenario only, median "
+        f"of 3 | {naive:.3f} s |"
     )
     if not args.skip_memory:
         mem = measure_memory(args.memory_paths)
