@@ -5,9 +5,9 @@ Measures, on this machine:
 1. wall time of the paper's experiment -- 10,000 paths x 1,000 Euler steps (dt = 0.01,
    T = 10 years), baseline *and* conversion scenario on the same paths -- as the median of
    several runs (after one warm-up run);
-2. peak memory of a 1,000,000-path run processed in chunks, measured in a fresh child
-   process: the peak of traced allocations (``tracemalloc``, which sees NumPy's buffers) and
-   the process's maximum resident set size (``ru_maxrss``) before and after the run.
+2. peak memory of a 1,000,000-path run processed in chunks (and of a 10,000-path run for
+   comparison), each in a fresh child process: the maximum resident set size
+   (``ru_maxrss``) after the imports and after the run.
 
 Results are printed as Markdown so they can be pasted into ``docs/benchmarks.md``.
 """
@@ -26,10 +26,11 @@ import time
 
 import numpy as np
 
+from analytics.sovereign import helper_thread_pays_off
 from analytics.tsdcm_mc import TsdcmRunConfig, run_tsdcm
 
 
-def time_runs(n_paths: int, repeats: int, threaded: bool = True) -> list[float]:
+def time_runs(n_paths: int, repeats: int, threaded: bool | None = None) -> list[float]:
     """Wall-clock seconds of ``repeats`` runs (baseline + one conversion scenario)."""
     cfg = TsdcmRunConfig(n_paths=n_paths, paths_per_chunk=min(n_paths, 10_000))
     run_tsdcm(cfg, sensitivity=False, threaded=threaded)  # warm-up: imports, page faults
@@ -101,23 +102,17 @@ def naive_reference_seconds(n_paths: int = 10_000, n_steps: int = 1_000, dt: flo
 
 
 def _child_memory(n_paths: int) -> None:
-    """Run in a fresh process: print JSON with memory figures of one chunked run."""
-    import tracemalloc
-
+    """Run in a fresh process: print JSON with the wall time and max RSS of one run."""
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
-    tracemalloc.start()
     start = time.perf_counter()
     result = run_tsdcm(TsdcmRunConfig(n_paths=n_paths), sensitivity=False)
     elapsed = time.perf_counter() - start
-    _, traced_peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
     rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(
         json.dumps(
             {
                 "n_paths": n_paths,
                 "seconds": elapsed,
-                "traced_peak_mib": traced_peak / 2**20,
                 "rss_before_mib": rss_before / 1024,
                 "rss_after_mib": rss_after / 1024,
                 "median_baseline": result.baseline_percentiles[50],
@@ -127,7 +122,7 @@ def _child_memory(n_paths: int) -> None:
 
 
 def measure_memory(n_paths: int) -> dict[str, float]:
-    """Memory figures of an ``n_paths`` run, from a child process."""
+    """Wall time and peak memory of an ``n_paths`` run, from a fresh child process."""
     proc = subprocess.run(
         [sys.executable, "-m", "analytics.bench", "--child-memory", str(n_paths)],
         check=True,
@@ -154,10 +149,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     load = os.getloadavg()
-    times = time_runs(args.paths, args.repeats)
+    auto = time_runs(args.paths, args.repeats)
+    forced = time_runs(args.paths, max(3, args.repeats // 2), threaded=True)
     serial = time_runs(args.paths, max(3, args.repeats // 2), threaded=False)
     cpu_start = time.process_time()
-    run_tsdcm(TsdcmRunConfig(n_paths=args.paths), sensitivity=False)
+    run_tsdcm(TsdcmRunConfig(n_paths=args.paths), sensitivity=False, threaded=False)
     cpu = time.process_time() - cpu_start
     naive = statistics.median(naive_reference_seconds(args.paths) for _ in range(3))
     print("## Analytics: TSDCM Monte Carlo\n")
@@ -165,37 +161,37 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"Machine: {os.cpu_count()} CPUs, {platform.processor() or platform.machine()}, "
         f"Python {platform.python_version()}, NumPy {np.__version__}; load average before "
-        f"the run {load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f} (1/5/15 min)\n"
+        f"the run {load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f} (1/5/15 min); helper "
+        f"thread chosen automatically: {'yes' if helper_thread_pays_off() else 'no'}\n"
     )
     print("| measurement | value |")
     print("| --- | --- |")
     print(
         f"| {args.paths:,} paths x 1,000 steps, baseline + conversion, median of "
-        f"{len(times)} | **{statistics.median(times):.3f} s** (min {min(times):.3f}, "
-        f"max {max(times):.3f}) |"
+        f"{len(auto)} | **{statistics.median(auto):.3f} s** (min {min(auto):.3f}, "
+        f"max {max(auto):.3f}) |"
     )
     print(
-        f"| same, normals drawn on the calling thread (no helper thread), median of "
-        f"{len(serial)} | {statistics.median(serial):.3f} s |"
+        f"| same, sampling helper thread forced on, median of {len(forced)} | "
+        f"{statistics.median(forced):.3f} s |"
     )
-    print(f"| same, CPU time of one run (all threads) | {cpu:.3f} s |")
+    print(
+        f"| same, helper thread off, median of {len(serial)} | {statistics.median(serial):.3f} s |"
+    )
+    print(f"| same, CPU time of one run (helper thread off) | {cpu:.3f} s |")
     print(
         f"| yardstick: straightforward per-step NumPy loop, baseline scenario only, median "
         f"of 3 | {naive:.3f} s |"
     )
     if not args.skip_memory:
-        mem = measure_memory(args.memory_paths)
-        print(
-            f"| {mem['n_paths']:,} paths (chunks of 10,000): wall time | {mem['seconds']:.1f} s |"
-        )
-        print(
-            f"| {mem['n_paths']:,} paths: peak traced allocations (tracemalloc) | "
-            f"{mem['traced_peak_mib']:.1f} MiB |"
-        )
-        print(
-            f"| {mem['n_paths']:,} paths: process max RSS before -> after the run | "
-            f"{mem['rss_before_mib']:.0f} -> {mem['rss_after_mib']:.0f} MiB |"
-        )
+        sizes = sorted({min(args.memory_paths, 10_000), args.memory_paths})
+        for n in sizes:
+            mem = measure_memory(n)
+            print(
+                f"| {n:,} paths (chunks of 10,000), fresh process: wall time; max RSS "
+                f"after imports -> after the run | {mem['seconds']:.1f} s; "
+                f"{mem['rss_before_mib']:.0f} -> {mem['rss_after_mib']:.0f} MiB |"
+            )
     return 0
 
 

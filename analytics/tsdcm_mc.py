@@ -236,13 +236,15 @@ def run_tsdcm(
     *,
     sensitivity: bool = True,
     progress: ProgressCallback | None = None,
-    threaded: bool = True,
+    threaded: bool | None = None,
 ) -> TsdcmResult:
     """Run baseline and conversion scenarios on the same paths, chunk by chunk.
 
     With ``sensitivity`` the alphas of ``alpha_grid`` are simulated too (Figure 2), on the
     same paths; the activation time does not depend on alpha (it is decided on the baseline
     path), so all scenarios share it.  ``progress(done, total)`` is called after each chunk.
+    ``threaded`` forces the sampling helper thread on or off (``None``: automatic); results
+    are identical either way.
     """
     cfg = config or TsdcmRunConfig()
     n_steps = cfg.n_steps

@@ -13,11 +13,12 @@ def test_bench__prints_markdown_section_with_every_row(capsys: pytest.CaptureFix
     assert out.startswith("## Analytics: TSDCM Monte Carlo")
     for row in (
         "200 paths x 1,000 steps, baseline + conversion, median of 1",
-        "no helper thread",
+        "helper thread forced on",
+        "helper thread off",
         "CPU time",
         "straightforward per-step NumPy loop",
-        "300 paths: peak traced allocations",
-        "process max RSS",
+        "300 paths (chunks of 10,000), fresh process",
+        "max RSS",
     ):
         assert row in out
 

@@ -451,3 +451,17 @@ def test_gaussian_blocks__helper_thread_gives_identical_blocks() -> None:
     a, b = blocks(True), blocks(False)
     assert len(a) == len(b) == 7
     assert all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))
+
+
+@pytest.mark.parametrize(
+    ("cpus", "load", "expected"),
+    [(1, 0.0, False), (2, 0.2, True), (2, 0.99, True), (2, 1.0, False), (2, 4.0, False)],
+)
+def test_helper_thread_heuristic__needs_an_idle_second_cpu(
+    monkeypatch: pytest.MonkeyPatch, cpus: int, load: float, expected: bool
+) -> None:
+    import analytics.sovereign as sov
+
+    monkeypatch.setattr(sov.os, "sched_getaffinity", lambda _pid: set(range(cpus)))
+    monkeypatch.setattr(sov.os, "getloadavg", lambda: (load, load, load))
+    assert sov.helper_thread_pays_off() is expected
