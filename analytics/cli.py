@@ -173,7 +173,8 @@ def rate(
     book_value_of_equity, total_assets, total_liabilities, and optionally fx_vulnerability,
     industry, competitive_position_notches, special_features_notches, em_corporate_yield,
     us_corporate_yield, em_sovereign_10y_yield, us_treasury_10y_yield, investor_feedback).
-    A modifier without input is reported as "not assessed" and adds nothing.
+    A modifier without input is reported as "not assessed" and adds nothing.  --json prints
+    one object for the options form and a list for a FILE.
 
     \b
     Example:

@@ -8,7 +8,8 @@ the conversion fraction alpha on final debt, 0.1 to 0.4).
 
 The dynamics live in :mod:`analytics.sovereign`; this module runs them in chunks of paths,
 aggregates streaming statistics (only the terminal debt ratios are kept per path, for exact
-percentiles: 8 bytes x paths x scenarios) and renders text tables and PNG figures.
+percentiles: 8 bytes x paths x scenarios, preallocated) and renders text tables and PNG
+figures.
 
 Units: debt ratios are fractions of GDP (printed as % of GDP); probabilities are fractions
 (printed as %); token payouts are USD millions for a face value of ``face_value_musd`` of
@@ -255,8 +256,9 @@ def run_tsdcm(
     n_alpha = len(alphas)
     n_chunks = -(-cfg.n_paths // cfg.paths_per_chunk)
 
-    term_base: list[NDArray[np.float64]] = []
-    term_conv: list[NDArray[np.float64]] = []
+    # the only per-path memory kept: terminal debt ratios, for exact percentiles
+    base = np.empty(cfg.n_paths)
+    conv_terms = np.empty((n_alpha, cfg.n_paths))
     n_default_base = 0
     n_default_conv = np.zeros(n_alpha, dtype=np.int64)
     n_active = 0
@@ -282,8 +284,9 @@ def run_tsdcm(
             threaded=threaded,
             precision=cfg.precision,
         )
-        term_base.append(out.terminal_debt_baseline.copy())
-        term_conv.append(out.terminal_debt_converted.copy())
+        lo = chunk * cfg.paths_per_chunk
+        base[lo : lo + size] = out.terminal_debt_baseline
+        conv_terms[:, lo : lo + size] = out.terminal_debt_converted
         n_default_base += int(np.count_nonzero(out.max_debt_baseline >= cfg.default_threshold))
         n_default_conv += np.count_nonzero(out.max_debt_converted >= cfg.default_threshold, axis=1)
         activated = out.activation_step >= 0
@@ -316,8 +319,6 @@ def run_tsdcm(
             progress(chunk + 1, n_chunks)
 
     n = cfg.n_paths
-    base = np.concatenate(term_base)
-    conv_terms = np.concatenate(term_conv, axis=1)
     scenarios: dict[float, ScenarioStats] = {}
     for i, alpha in enumerate(alphas):
         scenarios[alpha] = ScenarioStats(
