@@ -52,7 +52,7 @@ import math
 import os
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Literal
@@ -490,7 +490,8 @@ class _GaussianBlocks:
         np.sin(ang, out=out[1])
         np.multiply(out[1], rad, out=out[1])  # Z' = R sin(theta + phi)
 
-    def __iter__(self) -> Iterator[NDArray[np.floating]]:
+    def blocks(self) -> Generator[NDArray[np.floating], None, None]:
+        """Yield the blocks in order; close the generator to stop the helper thread early."""
         if not self._threaded:
             for _ in range(self._n_blocks):
                 self._fill(self._buffers[0])
@@ -583,7 +584,7 @@ def helper_thread_pays_off() -> bool:
     return load < cpus - 1
 
 
-#: Gaussian increments are drawn this many steps at a time (2 x 25 x P float64 buffer).
+#: Gaussian increments are drawn this many steps at a time (a 2 x 25 x P buffer).
 _BLOCK_STEPS = 25
 
 
@@ -628,9 +629,9 @@ def simulate_chunk(
 
     # per-regime coefficient table, rows:
     # a dt, 1 - b dt, sigma sqrt(dt), c dt, 1 - d dt, eta sqrt(dt)
-    dtype: type[np.floating] = np.float32 if precision == "float32" else np.float64
     if precision not in ("float32", "float64"):
         raise InputError(f"precision must be 'float32' or 'float64', got {precision!r}")
+    dtype: type[np.floating] = np.float32 if precision == "float32" else np.float64
     table = np.empty((6, 2))
     for r in (0, 1):
         p = config.regime(r)
@@ -750,54 +751,55 @@ def simulate_chunk(
             active[idx] = False
 
     observe(0)
-    blocks = iter(
-        _GaussianBlocks(
-            rng,
-            block=block,
-            n_paths=P,
-            n_blocks=n_blocks,
-            rho=config.shock_correlation,
-            dtype=dtype,
-            # a helper thread only pays off for big chunks
-            threaded=(helper_thread_pays_off() if threaded is None else threaded)
-            and P * N >= 1_000_000,
-        )
-    )
+    blocks = _GaussianBlocks(
+        rng,
+        block=block,
+        n_paths=P,
+        n_blocks=n_blocks,
+        rho=config.shock_correlation,
+        dtype=dtype,
+        # a helper thread only pays off for big chunks
+        threaded=(helper_thread_pays_off() if threaded is None else threaded)
+        and P * N >= 1_000_000,
+    ).blocks()
     z = np.empty(0)
-    for n in range(N):
-        k = n % block
-        if k == 0:
-            z = next(blocks)
-        # growth excess over g*, left point: (g_n - g*)^+
-        np.subtract(g, g_star_t, out=tmp)
-        np.maximum(tmp, dtype(0.0), out=tmp)
-        excess += tmp
-        # debt: D_{n+1} = a dt + D_n (1 - b dt + sigma sqrt(dt) Z + J 1{jump})
-        np.multiply(sd, z[0, k], out=m)
-        m += m0
-        lo, hi = dj_bounds[n], dj_bounds[n + 1]
-        if hi > lo:
-            m[debt_jumps.paths[lo:hi]] += debt_jumps.values[lo:hi]
-        D0 *= m
-        D0 += adt
-        DC *= m
-        DC += adt
-        # growth: g_{n+1} = c dt + g_n (1 - d dt + eta sqrt(dt) Z' + K 1{jump})
-        np.multiply(sg, z[1, k], out=mg)
-        mg += mg0
-        lo, hi = gj_bounds[n], gj_bounds[n + 1]
-        if hi > lo:
-            mg[growth_jumps.paths[lo:hi]] += growth_jumps.values[lo:hi]
-        g *= mg
-        g += cdt
-        # regime switches taking effect at t_{n+1}
-        lo, hi = sw_bounds[n + 1], sw_bounds[n + 2]
-        if hi > lo:
-            idx = switches.paths[lo:hi]
-            new = switches.values[lo:hi]
-            regime[idx] = new
-            coef[:, idx] = table[:, new]
-        observe(n + 1)
+    try:
+        for n in range(N):
+            k = n % block
+            if k == 0:
+                z = next(blocks)
+            # growth excess over g*, left point: (g_n - g*)^+
+            np.subtract(g, g_star_t, out=tmp)
+            np.maximum(tmp, dtype(0.0), out=tmp)
+            excess += tmp
+            # debt: D_{n+1} = a dt + D_n (1 - b dt + sigma sqrt(dt) Z + J 1{jump})
+            np.multiply(sd, z[0, k], out=m)
+            m += m0
+            lo, hi = dj_bounds[n], dj_bounds[n + 1]
+            if hi > lo:
+                m[debt_jumps.paths[lo:hi]] += debt_jumps.values[lo:hi]
+            D0 *= m
+            D0 += adt
+            DC *= m
+            DC += adt
+            # growth: g_{n+1} = c dt + g_n (1 - d dt + eta sqrt(dt) Z' + K 1{jump})
+            np.multiply(sg, z[1, k], out=mg)
+            mg += mg0
+            lo, hi = gj_bounds[n], gj_bounds[n + 1]
+            if hi > lo:
+                mg[growth_jumps.paths[lo:hi]] += growth_jumps.values[lo:hi]
+            g *= mg
+            g += cdt
+            # regime switches taking effect at t_{n+1}
+            lo, hi = sw_bounds[n + 1], sw_bounds[n + 2]
+            if hi > lo:
+                idx = switches.paths[lo:hi]
+                new = switches.values[lo:hi]
+                regime[idx] = new
+                coef[:, idx] = table[:, new]
+            observe(n + 1)
+    finally:
+        blocks.close()  # stops and joins the helper thread, if any
 
     converted = tau >= 0
     integral = np.where(converted, (excess.astype(np.float64) - excess_at_tau) * dt, 0.0)

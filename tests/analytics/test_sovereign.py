@@ -424,7 +424,7 @@ def test_gaussian_blocks__standard_normal_with_requested_correlation(dtype: type
         dtype=dtype,
         threaded=False,
     )
-    z = next(iter(gen)).astype(np.float64)
+    z = next(gen.blocks()).astype(np.float64)
     assert z.dtype == np.float64 and z.shape == (2, 50, 4000)
     w, w2 = z[0].ravel(), z[1].ravel()
     for x in (w, w2):
@@ -446,7 +446,7 @@ def test_gaussian_blocks__helper_thread_gives_identical_blocks() -> None:
             dtype=np.float32,
             threaded=threaded,
         )
-        return [b.copy() for b in gen]
+        return [b.copy() for b in gen.blocks()]
 
     a, b = blocks(True), blocks(False)
     assert len(a) == len(b) == 7
