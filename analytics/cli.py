@@ -603,6 +603,9 @@ def value(
     from analytics.valuation import BondTerms, DiscountCurve, price_bond, yield_from_price
 
     curve = None
+    term_options = (issue, maturity, coupon_bps, frequency, denomination)
+    if file is not None and any(v is not None for v in term_options):
+        raise click.UsageError("give the bond terms either in FILE or as options, not both")
     if file is not None:
         data = load_mapping(file)
         curve_data = data.pop("curve", None)

@@ -276,8 +276,10 @@ def test_value__file_with_curve(tmp_path: Path) -> None:
     assert "method            curve" in result.stdout
 
 
-def test_value__missing_terms_and_bad_date__usage_errors() -> None:
+def test_value__missing_terms_and_bad_date__usage_errors(tmp_path: Path) -> None:
     assert run("value", "--issue", "2025-01-15", "--yield", "0.05").exit_code == 2
+    both = run("value", str(tmp_path / "bond.yaml"), *BOND_OPTIONS, "--yield", "0.05")
+    assert both.exit_code == 2 and "not both" in both.stderr
     bad = run("value", *BOND_OPTIONS[:-1], "2026-13-01", "--yield", "0.05")
     assert bad.exit_code == 2 and "YYYY-MM-DD" in bad.stderr
 
