@@ -85,33 +85,41 @@ def _args(terms, usdc, whitelist_, issuer_, admin_, **over):
     ],
 )
 def test_constructor__invalid_parameter__reverts(
-    project, admin, terms, usdc, whitelist, issuer, override, reason
+    project, fresh_account, admin, terms, usdc, whitelist, issuer, override, reason
 ):
     with ape.reverts(reason):
-        admin.deploy(project.BondToken, *_args(terms, usdc, whitelist, issuer, admin, **override))
+        fresh_account.deploy(
+            project.BondToken, *_args(terms, usdc, whitelist, issuer, admin, **override)
+        )
 
 
-def test_constructor__dates_not_increasing__reverts(project, admin, terms, usdc, whitelist, issuer):
+def test_constructor__dates_not_increasing__reverts(
+    project, fresh_account, admin, terms, usdc, whitelist, issuer
+):
     dates = list(terms.dates)
     dates[3], dates[4] = dates[4], dates[3]
     with ape.reverts("bond: coupon dates not increasing after issue"):
-        admin.deploy(project.BondToken, *_args(terms, usdc, whitelist, issuer, admin, dates=dates))
+        fresh_account.deploy(
+            project.BondToken, *_args(terms, usdc, whitelist, issuer, admin, dates=dates)
+        )
 
 
 def test_constructor__first_date_not_after_issue__reverts(
-    project, admin, terms, usdc, whitelist, issuer
+    project, fresh_account, admin, terms, usdc, whitelist, issuer
 ):
     issue = terms.dates[0]
     with ape.reverts("bond: coupon dates not increasing after issue"):
-        admin.deploy(project.BondToken, *_args(terms, usdc, whitelist, issuer, admin, issue=issue))
+        fresh_account.deploy(
+            project.BondToken, *_args(terms, usdc, whitelist, issuer, admin, issue=issue)
+        )
 
 
 def test_constructor__coupon_above_denomination__reverts(
-    project, admin, terms, usdc, whitelist, issuer
+    project, fresh_account, admin, terms, usdc, whitelist, issuer
 ):
     coupons = [terms.denomination_units + 1] + terms.coupons[1:]
     with ape.reverts("bond: coupon above denomination"):
-        admin.deploy(
+        fresh_account.deploy(
             project.BondToken, *_args(terms, usdc, whitelist, issuer, admin, coupons=coupons)
         )
 

@@ -6,9 +6,9 @@ import pytest
 from tests.conftest import DAY, JURISDICTION_IT, YEAR, time_travel
 
 
-def test_constructor__zero_admin__reverts(project, admin):
+def test_constructor__zero_admin__reverts(project, fresh_account):
     with ape.reverts("whitelist: admin is the zero address"):
-        admin.deploy(project.Whitelist, "0x" + "00" * 20)
+        fresh_account.deploy(project.Whitelist, "0x" + "00" * 20)
 
 
 def test_constructor__admin_other_than_deployer__deployer_keeps_no_role(project, admin, alice):
