@@ -695,9 +695,9 @@ def claimable_coupons(account: address, first_period: uint256, last_period: uint
     recorded: uint256 = (self._state >> _RECORDED_SHIFT) & _M32
     bits: uint256 = self._claim_bits[account]
     total: uint256 = 0
-    if first_period == 0 or first_period > last_period:
-        return 0
     last: uint256 = min(last_period, recorded)
+    if first_period == 0 or first_period > last:
+        return 0
     for k: uint256 in range(first_period, last + 1, bound=MAX_PERIODS):
         if bits & (1 << (k - 1)) != 0:
             continue
