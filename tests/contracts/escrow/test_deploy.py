@@ -130,10 +130,12 @@ def test_deploy__boundary_parameters__accepted(deploy_escrow):
     assert escrow.ACTIVATION_AMOUNT() == TARGET
 
 
-def test_deploy__stablecoin_not_the_bonds_currency__reverts(project, admin, escrow_args):
+def test_deploy__stablecoin_not_the_bonds_currency__reverts(
+    project, admin, escrow_args, fresh_account
+):
     other = admin.deploy(project.MockUSDC)
     with ape.reverts("escrow: stablecoin is not the bond's currency"):
-        admin.deploy(project.Escrow, *escrow_args(stablecoin=other))
+        fresh_account.deploy(project.Escrow, *escrow_args(stablecoin=other))
 
 
 @pytest.mark.parametrize(
@@ -144,11 +146,13 @@ def test_deploy__stablecoin_not_the_bonds_currency__reverts(project, admin, escr
         ("og_blueprint", "escrow: OG NFT blueprint is not a contract"),
     ],
 )
-def test_deploy__address_without_code__reverts(project, admin, escrow_args, field, reason):
+def test_deploy__address_without_code__reverts(project, fresh_account, escrow_args, field, reason):
     with ape.reverts(reason):
-        admin.deploy(project.Escrow, *escrow_args(**{field: NO_CODE}))
+        fresh_account.deploy(project.Escrow, *escrow_args(**{field: NO_CODE}))
 
 
-def test_deploy__target_not_a_multiple_of_the_unit__reverts(project, admin, escrow_args, odd_bond):
+def test_deploy__target_not_a_multiple_of_the_unit__reverts(
+    project, fresh_account, escrow_args, odd_bond
+):
     with ape.reverts("escrow: target not a multiple of the commitment unit"):
-        admin.deploy(project.Escrow, *escrow_args(bond=odd_bond, target=3_000 * USDC + 1))
+        fresh_account.deploy(project.Escrow, *escrow_args(bond=odd_bond, target=3_000 * USDC + 1))
