@@ -50,6 +50,13 @@
           amount is `raised`. Anyone may call it, so no missing keeper or
           issuer can trap the money. Refunds after a failure do not even
           need `settle`: they record the failure lazily.
+        - Settlement window: a success not settled by SETTLE_BY = DEADLINE +
+          SETTLEMENT_WINDOW (30 days) becomes FAILED, and everyone can
+          withdraw. This covers a `settle` that keeps reverting: custodian
+          blacklisted by USDC, USDC paused for weeks, MINTER_ROLE never
+          granted or revoked. Without it, fulfilled investors' money would be
+          stuck. Only USDC's or the bond's administrators can make `settle`
+          revert, and the result is refunds, so nobody gains by forcing it.
         - Pull-based: `claim` and `withdraw` serve the caller. The bounded
           `process_batch` (at most MAX_BATCH investors) lets a keeper, or
           anyone, serve many. It only ever pays an investor's own address,
@@ -96,7 +103,8 @@ from interfaces import IWhitelist
 #   OPEN       taking commitments; initial payments below the activation amount
 #   ACTIVE     activated: taking commitments and payments until the deadline
 #   SUCCEEDED  raised == T, or at the deadline: activated and raised >= MIN_RAISE
-#   FAILED     at the deadline: not activated, or raised < MIN_RAISE
+#   FAILED     at the deadline: not activated, or raised < MIN_RAISE; or a
+#              success not settled by SETTLE_BY (settlement window)
 #   CANCELLED  the issuer cancelled before the outcome was decided
 flag Phase:
     OPEN
@@ -132,6 +140,9 @@ TOKEN_UNIT: constant(uint256) = 10**18
 # Round length when the deployer passes 0 (whitepaper: 90 days) [s].
 DEFAULT_DURATION: public(constant(uint256)) = 90 * 86_400
 MAX_DURATION: public(constant(uint256)) = 365 * 86_400
+# Time after DEADLINE for a decided success to be settled; after it, an
+# unsettled success counts as FAILED so that nothing stays stuck [s].
+SETTLEMENT_WINDOW: public(constant(uint256)) = 30 * 86_400
 # Investors served by one `process_batch` call (bounds the loop).
 MAX_BATCH: public(constant(uint256)) = 50
 
@@ -160,6 +171,7 @@ MIN_TICKET: public(immutable(uint256))         # stablecoin units per investor
 MIN_RAISE: public(immutable(uint256))          # stablecoin units
 OPENED_AT: public(immutable(uint256))          # unix s
 DEADLINE: public(immutable(uint256))           # unix s; closed from this second on
+SETTLE_BY: public(immutable(uint256))          # unix s; DEADLINE + SETTLEMENT_WINDOW
 DENOMINATION: public(immutable(uint256))       # stablecoin units per bond token
 UNIT: public(immutable(uint256))               # commitment granularity, stablecoin units
 
@@ -342,6 +354,7 @@ def __init__(
     MIN_RAISE = min_raise
     OPENED_AT = block.timestamp
     DEADLINE = deadline
+    SETTLE_BY = deadline + SETTLEMENT_WINDOW
     DENOMINATION = denomination
     UNIT = unit
     OG_NFT = IOGNFT(create_from_blueprint(og_blueprint_, og_name_, og_symbol_, og_base_uri_))
@@ -405,7 +418,7 @@ def commit(amount: uint256) -> uint256:
 
     if committed == 0:
         self._investor_count += 1
-    self._positions[msg.sender] = (word & _CLOSED) | new_committed | (new_paid << _PAID_SHIFT)
+    self._positions[msg.sender] = new_committed | (new_paid << _PAID_SHIFT)
     self._committed_total = committed_total + accepted
     self._paid_total += initial
     initial_total: uint256 = self._initial_total + initial
@@ -469,7 +482,9 @@ def fulfil(amount: uint256) -> uint256:
 def settle() -> Phase:
     """
     @notice Record the outcome once it is decided (fully funded, or chain
-            time >= DEADLINE). On success, send `raised` to the custodian.
+            time >= DEADLINE). On success, send `raised` to the custodian;
+            a success must be settled before SETTLE_BY, after which the
+            round counts as FAILED (see the settlement window).
     @dev Permissionless: the outcome follows from state and time only,
          and the caller picks neither the recipient nor the amount. Who
          calls it (keeper, issuer, investor) does not matter, and nobody's
@@ -494,6 +509,7 @@ def settle() -> Phase:
 
 
 @external
+@nonreentrant
 def cancel(reason: String[128]):
     """
     @notice Issuer only: call the round off before its outcome is decided.
@@ -515,6 +531,10 @@ def claim() -> uint256:
     """
     @notice After a settled success, a fulfilled investor receives
             C_i * 10**18 / denomination token wei and one OG NFT.
+    @dev KYC need not still be current (holding a bond needs only "not
+         blocked"); the bond itself refuses to mint to a blocked account.
+         Claim before the bond's first coupon date: coupons go to holders
+         at each record date, and unclaimed bonds hold nothing yet.
     @return Token wei minted.
     """
     self._check_settled_success()
@@ -697,9 +717,12 @@ def _outcome(stored: Phase) -> Phase:
     @dev The phase that state and chain time imply. A round still OPEN or
          ACTIVE in storage is decided when fully funded (raised == T: every
          commitment is paid, nothing more can happen) or from DEADLINE on.
+         Still unsettled at SETTLE_BY, it is FAILED whatever it raised.
     """
     if stored not in (Phase.OPEN | Phase.ACTIVE):
         return stored
+    if block.timestamp >= SETTLE_BY:
+        return Phase.FAILED
     raised: uint256 = self._raised
     if raised == TARGET:
         return Phase.SUCCEEDED

@@ -25,6 +25,7 @@ DECIDED = (SUCCEEDED, FAILED, CANCELLED)
 MAX_BPS = 10_000
 TOKEN = 10**18
 DEFAULT_DURATION = 90 * 86_400
+SETTLEMENT_WINDOW = 30 * 86_400
 
 USDC_PAUSED = "Pausable: paused"
 USDC_BLACKLISTED = "Blacklistable: account is blacklisted"
@@ -71,6 +72,10 @@ class RoundParams:
     @property
     def deadline(self) -> int:
         return self.opened_at + (self.duration_arg or DEFAULT_DURATION)
+
+    @property
+    def settle_by(self) -> int:
+        return self.deadline + SETTLEMENT_WINDOW
 
     @property
     def unit(self) -> int:
@@ -172,6 +177,8 @@ class EscrowModel:
         """Escrow._outcome: the phase state and time imply."""
         if self.stored not in LIVE:
             return self.stored
+        if now >= self.p.settle_by:
+            return FAILED
         if self.raised == self.p.target:
             return SUCCEEDED
         if now < self.p.deadline:

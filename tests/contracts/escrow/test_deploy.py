@@ -36,6 +36,11 @@ def test_deploy__records_parameters(escrow, bond, usdc, whitelist, custodian, is
     # 1,000 USDC = 1e9 units divides 1e18: every unit converts exactly.
     assert escrow.UNIT() == 1
     assert escrow.DEADLINE() == escrow.OPENED_AT() + DURATION
+    assert (
+        escrow.SETTLE_BY()
+        == escrow.DEADLINE() + escrow.SETTLEMENT_WINDOW()
+        == (escrow.DEADLINE() + 30 * DAY)
+    )
     assert escrow.phase() == OPEN
     assert not escrow.settled()
     assert escrow.time_left() == escrow.DEADLINE() - chain.blocks.head.timestamp

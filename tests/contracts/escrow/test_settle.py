@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import ape
+import pytest
 
-from tests.conftest import USDC
+from tests.conftest import DAY, USDC
 from tests.contracts.escrow.conftest import FAILED, SUCCEEDED, at, invest
 
 
@@ -99,3 +100,51 @@ def test_settle__usdc_paused__reverts_until_unpaused(
     usdc.unpause(sender=admin)
     small_round.settle(sender=alice)
     assert usdc.balanceOf(custodian) == 700 * USDC
+
+
+# ------------------------------------------------------------ settlement window --
+@pytest.mark.parametrize(("offset", "succeeds"), [(-1, True), (0, False), (1, False)])
+def test_settle__window_boundary(
+    small_round, succeed_round, alice, bob, carol, chain, custodian, usdc, offset, succeeds
+):
+    """A success must be settled before SETTLE_BY; from SETTLE_BY on it counts as FAILED."""
+    succeed_round(small_round, alice, bob, carol, settle=False)
+    assert small_round.SETTLE_BY() == small_round.DEADLINE() + 30 * DAY
+    at(chain, small_round.SETTLE_BY() + offset)
+    receipt = small_round.settle(sender=alice)
+    if succeeds:
+        assert small_round.phase() == SUCCEEDED
+        assert usdc.balanceOf(custodian) == 700 * USDC
+    else:
+        [log] = small_round.RoundFailed.from_receipt(receipt)
+        assert log.activated and log.raised == 700 * USDC  # a success, never settled
+        assert small_round.phase() == FAILED
+        assert usdc.balanceOf(custodian) == 0
+
+
+def test_settle__custodian_blacklisted_by_usdc__everyone_refunded_after_the_window(
+    small_round, succeed_round, alice, bob, carol, chain, custodian, usdc, admin
+):
+    before = {who: usdc.balanceOf(who) for who in (alice, bob, carol)}
+    succeed_round(small_round, alice, bob, carol, settle=False)
+    usdc.blacklist(custodian, sender=admin)
+    with ape.reverts("Blacklistable: account is blacklisted"):
+        small_round.settle(sender=alice)
+    with ape.reverts("escrow: round not settled"):
+        small_round.claim(sender=alice)
+    at(chain, small_round.SETTLE_BY())
+    for who in (alice, bob, carol):
+        small_round.withdraw(sender=who)
+    assert {who: usdc.balanceOf(who) for who in (alice, bob, carol)} == before
+    assert usdc.balanceOf(small_round) == 0
+
+
+def test_settle__settled_success__unaffected_by_the_window(
+    small_round, succeed_round, alice, bob, carol, chain, bond
+):
+    succeed_round(small_round, alice, bob, carol)
+    at(chain, small_round.SETTLE_BY() + 1)
+    chain.mine()
+    assert small_round.phase() == SUCCEEDED
+    small_round.claim(sender=alice)
+    assert bond.balanceOf(alice) == 6 * 10**17

@@ -60,7 +60,8 @@ FAST_TX = {"gas": 6_000_000, "max_priority_fee": 0, "max_fee": 0}
 POSITION = ("uint256", "uint256", "uint256", "bool", "bool", "uint256", "uint256")
 TOTALS = ("uint256",) * 9
 DEADLINE_OFFSETS = {"deadline - 1": -1, "deadline": 0, "deadline + 1": 1}
-WARPS = [*DEADLINE_OFFSETS, "hour", "days"]
+SETTLE_BY_OFFSETS = {"settle_by - 1": -1, "settle_by": 0}
+WARPS = [*DEADLINE_OFFSETS, "hour", "days", *SETTLE_BY_OFFSETS]
 # Action mix, weighted by repetition: investing while the round is live, payouts after.
 ACTIONS_LIVE = (
     ["invest"] * 4
@@ -212,6 +213,7 @@ def test_escrow_matches_model(
                 ),
             )
             assert self.escrow.DEADLINE() == self.model.p.deadline
+            assert self.escrow.SETTLE_BY() == self.model.p.settle_by
             assert self.escrow.UNIT() == self.model.p.unit == (3 if odd else 1)
             self.usdc_start = {a.address: usdc.balanceOf(a) for a in people}
             self.custodian_start = usdc.balanceOf(custodian)
@@ -284,6 +286,8 @@ def test_escrow_matches_model(
         def do_warp(self, where: str) -> None:
             if where in DEADLINE_OFFSETS:
                 target = self.model.p.deadline + DEADLINE_OFFSETS[where]
+            elif where in SETTLE_BY_OFFSETS:
+                target = self.model.p.settle_by + SETTLE_BY_OFFSETS[where]
             else:
                 target = self.now + (3_600 if where == "hour" else 5 * DAY)
             # Chain time only moves forward: the next transaction is mined at `now`.
@@ -407,7 +411,7 @@ def test_escrow_matches_model(
         EscrowMachine,
         settings=settings(
             max_examples=10,
-            stateful_step_count=35,
+            stateful_step_count=30,
             deadline=None,
             suppress_health_check=list(HealthCheck),
         ),
