@@ -161,6 +161,7 @@ class Keeper:
             self.last_error[name] = "signer balance below the minimum"
             return None
         try:
+            self.tx.reconcile()
             report = self.jobs[name].run()
         except TxAbandoned as exc:
             logger.info(

@@ -349,11 +349,15 @@ class TxManager:
             return TxResult(key=key, label=label, status=PENDING, tx_hash=rec.hashes[-1])
         return self.wait(rec)
 
-    def simulate(self, label: str, to: str, data: str, *, value: int = 0) -> bytes:
-        """``eth_call`` against the pending block; :class:`SimulationReverted` if it reverts."""
-        call = {"from": self.chain.address, "to": to, "data": data, "value": value}
+    def simulate(self, label: str, to: str, data: str, *, block: str = "pending") -> bytes:
+        """``eth_call`` (by default against the pending block, which on most nodes includes
+        other keepers' queued transactions); :class:`SimulationReverted` if it reverts.
+
+        A transaction of ours that is already queued is re-checked against ``latest``
+        instead: on ``pending`` it would see itself and "revert"."""
+        call = {"from": self.chain.address, "to": to, "data": data}
         try:
-            return bytes(self.w3.eth.call(call, "pending"))  # type: ignore[arg-type]
+            return bytes(self.w3.eth.call(call, block))  # type: ignore[arg-type]
         except ContractLogicError as exc:
             reason = revert_reason(exc)
             logger.info("simulation reverted", extra={"label": label, "reason": reason})
@@ -380,7 +384,19 @@ class TxManager:
                     "resumed pending transaction", extra={"key": rec.key, "nonce": rec.nonce}
                 )
                 still.append(rec)
-        return still
+        self.reconcile()
+        return self.pending() if still else []
+
+    def reconcile(self) -> None:
+        """Record the outcome of pending transactions that have been mined (or whose nonce
+        was taken) since we last looked; never sends anything."""
+        for rec in self.store.pending(self.chain.chain_id, self.chain.address):
+            try:
+                self._settle(rec)
+            except TxError as exc:
+                logger.warning(
+                    "pending transaction ended", extra={"key": rec.key, "error": str(exc)}
+                )
 
     def pending(self) -> list[TxRecord]:
         return self.store.pending(self.chain.chain_id, self.chain.address)
@@ -556,7 +572,7 @@ class TxManager:
         """Re-send the latest signed version (a restarted node may have lost it). If the
         action would now revert, free the nonce instead. False when the record ended."""
         try:
-            self.simulate(rec.label, rec.to, rec.data)
+            self.simulate(rec.label, rec.to, rec.data, block="latest")
         except SimulationReverted as exc:
             return self._cancel(rec, f"no longer needed: {exc.reason}")
         raw = bytes.fromhex(str(rec.attempts[-1]["raw"]).removeprefix("0x"))
@@ -617,7 +633,7 @@ class TxManager:
                 last_send = now
                 if not cancelling:
                     try:
-                        self.simulate(rec.label, rec.to, rec.data)
+                        self.simulate(rec.label, rec.to, rec.data, block="latest")
                     except SimulationReverted as exc:
                         cancelling = True
                         if not self._cancel(rec, f"no longer needed: {exc.reason}"):

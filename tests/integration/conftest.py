@@ -23,7 +23,9 @@ COUPON_FUNDED = "0x" + keccak(text="CouponFunded(uint256,address,uint256,uint256
 REDEMPTION_FUNDED = "0x" + keccak(text="RedemptionFunded(address,uint256,uint256,uint256)").hex()
 
 
-def keeper_settings(data_dir: Path, bond_address: str, **bond_overrides: Any) -> KeeperSettings:
+def keeper_settings(
+    data_dir: Path, bond_address: str, tx: dict[str, Any] | None = None, **bond_overrides: Any
+) -> KeeperSettings:
     return parse_settings(
         {
             "version": 1,
@@ -31,7 +33,7 @@ def keeper_settings(data_dir: Path, bond_address: str, **bond_overrides: Any) ->
             "signer": {"test_account": 3},
             "data_dir": str(data_dir),
             "health": {"enabled": False},
-            "tx": {"stuck_after_s": 5, "receipt_timeout_s": 30, "poll_interval_s": 0.05},
+            "tx": tx or {"stuck_after_s": 5, "receipt_timeout_s": 30, "poll_interval_s": 0.05},
             "jobs": {
                 "coupons": {
                     "interval_s": 1,
