@@ -120,7 +120,7 @@ class Keeper:
         """Resume pending transactions, then let each job check the chain once."""
         if self._started:
             return
-        pending = self.tx.resume()
+        pending = self.tx.resume()  # may raise (node down): start() is retried
         if pending:
             logger.info("resuming pending transactions", extra={"count": len(pending)})
         for job in self.jobs.values():
@@ -152,7 +152,6 @@ class Keeper:
         :class:`UnsafeStateError` (which also sets :attr:`fatal` and the stop event)."""
         if self.stop.is_set():
             return None
-        self.start()
         breaker = self.breakers[name]
         now = time.monotonic()
         if not breaker.allow(now):
@@ -161,6 +160,7 @@ class Keeper:
             self.last_error[name] = "signer balance below the minimum"
             return None
         try:
+            self.start()
             self.tx.reconcile()
             report = self.jobs[name].run()
         except TxAbandoned as exc:
@@ -206,7 +206,6 @@ class Keeper:
 
     def run_once(self) -> list[JobReport]:
         """One reconcile pass of every job (``keeper once``)."""
-        self.start()
         reports = []
         for name in self.jobs:
             report = self.run_job(name)
@@ -217,7 +216,7 @@ class Keeper:
     def health(self) -> dict[str, Any]:
         now = time.time()
         jobs = {}
-        healthy = self.fatal is None and not self.stop.is_set()
+        healthy = self._started and self.fatal is None and not self.stop.is_set()
         for name, interval in self.intervals.items():
             last = self.last_success.get(name)
             breaker = self.breakers[name]
@@ -255,14 +254,23 @@ class Keeper:
                 "health endpoint",
                 extra={"url": f"http://{self.settings.health.host}:{server.port}/health"},
             )
-        try:
-            self.start()
-        except UnsafeStateError as exc:
-            self.fatal = str(exc)
-            logger.critical("unsafe state at start-up", extra={"error": str(exc)})
-            if server:
-                server.stop()
-            return 3
+        while not self._started:
+            try:
+                self.start()
+            except UnsafeStateError as exc:
+                self.fatal = str(exc)
+                logger.critical("unsafe state at start-up", extra={"error": str(exc)})
+                if server:
+                    server.stop()
+                return 3
+            except Exception as exc:  # node unreachable: keep trying until stopped
+                logger.error(
+                    "start-up failed; retrying", extra={"error": f"{type(exc).__name__}: {exc}"}
+                )
+                if self.stop.wait(min(30.0, min(self.intervals.values(), default=5.0))):
+                    if server:
+                        server.stop()
+                    return 0
         scheduler = BackgroundScheduler(
             job_defaults={"max_instances": 1, "coalesce": True, "misfire_grace_time": None}
         )

@@ -123,6 +123,7 @@ class CouponsJobRunner(Job):
 
     def setup(self) -> None:
         me = self.ctx.chain.address
+        self.bonds = []
         for cfg in self.settings.bonds:
             bond = _Bond(self.ctx, cfg)
             if cfg.fund_coupons or cfg.fund_redemption:
