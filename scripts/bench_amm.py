@@ -111,9 +111,7 @@ def deploy_protocol(basis: bond_math.DayCount):
 
 def measure_amm(basis: bond_math.DayCount) -> list[Row]:
     env = deploy_protocol(basis)
-    amm, lp, trader, feed, reporter = (
-        env[k] for k in ("amm", "lp", "trader", "feed", "reporter")
-    )
+    amm, lp, trader, feed, reporter = (env[k] for k in ("amm", "lp", "trader", "feed", "reporter"))
     deadline = 2**64
     amm.add_liquidity(2_000 * TOKEN, MAX_UINT, 0, lp, deadline, sender=lp)
 
