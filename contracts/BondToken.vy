@@ -79,6 +79,8 @@ exports: (
 MINTER_ROLE: public(constant(bytes32)) = keccak256("MINTER_ROLE")
 PAYING_AGENT_ROLE: public(constant(bytes32)) = keccak256("PAYING_AGENT_ROLE")
 PAUSER_ROLE: public(constant(bytes32)) = keccak256("PAUSER_ROLE")
+# The sovereign debt-conversion contract (TSDCM) of this bond, if any.
+CONVERTER_ROLE: public(constant(bytes32)) = keccak256("CONVERTER_ROLE")
 
 WAD: constant(uint256) = 10**18
 # One bond token is 10**18 wei (18 decimals).
@@ -94,10 +96,12 @@ _M128: constant(uint256) = 2**128 - 1
 
 # `_state`, one word read by every transfer:
 #   bit  0        paused
+#   bit  1        converted: the one-off debt conversion has retired a fraction
 #   bits 8..39    recorded: number of coupon record dates snapshotted
 #   bits 40..103  next_record_ts: t_{recorded+1} (unix s), 2**64-1 when none left
 #   bits 128..255 scale (WAD): balance = shares * scale / WAD
 _PAUSED: constant(uint256) = 1
+_CONVERTED: constant(uint256) = 2
 _RECORDED_SHIFT: constant(uint256) = 8
 _NEXT_TS_SHIFT: constant(uint256) = 40
 _SCALE_SHIFT: constant(uint256) = 128
@@ -106,11 +110,14 @@ _SCALE_SHIFT: constant(uint256) = 128
 #   bits 0..127   shares
 #   bits 128..159 window: value of `recorded` when the shares were last set
 #   bits 160..191 history length
-#   bits 192..255 reserved (sovereign conversion bookkeeping)
+#   bit  192      conversion settled: the account's retired amount has been
+#                 written to `_retired` (or it held nothing at conversion)
+#   bits 193..255 reserved
 # `_history[a][i]`: bits 0..127 shares, bits 128..159 window, i.e. the
 #   shares set in `window` and held at records window+1 .. next entry's window.
 _WINDOW_SHIFT: constant(uint256) = 128
 _HIST_SHIFT: constant(uint256) = 160
+_SETTLED: constant(uint256) = 2**192
 
 # ---------------------------------------------------------------- storage --
 WHITELIST: public(immutable(IWhitelist))
@@ -155,6 +162,12 @@ redemptionSupply: public(uint256)
 _redeemed: HashMap[address, uint256]
 
 defaulted: public(bool)
+
+# Debt conversion (TSDCM): scale before the retirement (WAD), its time, and
+# each settled account's retired amount (token wei at the pre-conversion scale).
+conversionScaleBefore: public(uint256)
+conversionTime: public(uint256)
+_retired: HashMap[address, uint256]
 # Lifetime totals (stablecoin units), for conservation checks.
 totalCouponFunded: public(uint256)
 totalCouponPaid: public(uint256)
@@ -197,6 +210,14 @@ event DefaultDeclared:
 
 event DefaultCured:
     trustee: indexed(address)
+
+event FractionRetired:
+    converter: indexed(address)
+    alpha: uint256
+    scale_before: uint256
+    scale_after: uint256
+    supply_before: uint256
+    supply_after: uint256
 
 event Paused:
     account: address
@@ -317,7 +338,7 @@ def mint(to: address, amount: uint256):
     total: uint256 = self._total_shares + shares
     assert total * (state >> _SCALE_SHIFT) // WAD <= issueVolume, "bond: issue volume exceeded"
     self._total_shares = total
-    self._credit(to, shares, (state >> _RECORDED_SHIFT) & _M32)
+    self._credit(to, shares, (state >> _RECORDED_SHIFT) & _M32, state)
     log IERC20.Transfer(sender=empty(address), receiver=to, value=amount)
 
 
@@ -447,7 +468,7 @@ def redeem(amount: uint256) -> uint256:
     burned: uint256 = record & _M128
     if amount > 0:
         shares: uint256 = self._to_shares_up(amount, state)
-        self._debit(msg.sender, shares, (state >> _RECORDED_SHIFT) & _M32)
+        self._debit(msg.sender, shares, (state >> _RECORDED_SHIFT) & _M32, state)
         self._total_shares -= shares
         burned += amount
         log IERC20.Transfer(sender=msg.sender, receiver=empty(address), value=amount)
@@ -462,6 +483,38 @@ def redeem(amount: uint256) -> uint256:
     log Redeemed(holder=msg.sender, burned=amount, paid=payout)
     assert extcall STABLECOIN.transfer(msg.sender, payout), "bond: stablecoin transfer failed"
     return payout
+
+
+# ---------------------------------------------- external: debt conversion --
+@external
+def retire_fraction(alpha: uint256) -> uint256:
+    """
+    @notice Retire the fraction `alpha` (WAD) of every holder's balance, in
+            O(1): scale := scale * (1 - alpha). One-off. Each holder's retired
+            amount is available from `retired_of` (lazily settled on the
+            holder's next balance change) for the performance-linked tokens.
+    @dev Record dates already passed are snapshotted first, so coupons
+         accrued before the conversion keep the pre-conversion supply; the
+         retired part stops earning from the next record date.
+    @return Total retired, token wei.
+    """
+    access_control._check_role(CONVERTER_ROLE, msg.sender)
+    assert alpha > 0 and alpha < WAD, "bond: alpha outside (0, 1)"
+    assert block.timestamp < maturityDate, "bond: matured"
+    state: uint256 = self._roll(self._state)
+    assert state & _CONVERTED == 0, "bond: already converted"
+    scale_before: uint256 = state >> _SCALE_SHIFT
+    # scale_after = scale_before * (1 - alpha), WAD
+    scale_after: uint256 = scale_before * (WAD - alpha) // WAD
+    assert scale_after > 0, "bond: scale underflow"
+    total: uint256 = self._total_shares
+    supply_before: uint256 = total * scale_before // WAD
+    supply_after: uint256 = total * scale_after // WAD
+    self.conversionScaleBefore = scale_before
+    self.conversionTime = block.timestamp
+    self._state = (state & (2**_SCALE_SHIFT - 1)) | _CONVERTED | (scale_after << _SCALE_SHIFT)
+    log FractionRetired(converter=msg.sender, alpha=alpha, scale_before=scale_before, scale_after=scale_after, supply_before=supply_before, supply_after=supply_after)
+    return supply_before - supply_after
 
 
 # ------------------------------------------------------ external: trustee --
@@ -552,6 +605,31 @@ def scale() -> uint256:
 @view
 def shares_of(account: address) -> uint256:
     return self._accounts[account] & _M128
+
+
+@external
+@view
+def converted() -> bool:
+    return self._state & _CONVERTED != 0
+
+
+@external
+@view
+def retired_of(account: address) -> uint256:
+    """
+    @notice Token wei of `account`'s balance retired by the debt conversion:
+            floor(shares at conversion * (scale_before - scale_after) / WAD).
+            Zero before any conversion. The sum over holders never exceeds
+            the total retired (floor per holder).
+    """
+    state: uint256 = self._state
+    if state & _CONVERTED == 0:
+        return 0
+    word: uint256 = self._accounts[account]
+    if word & _SETTLED != 0:
+        return self._retired[account]
+    # Untouched since the conversion: its shares are those it held then.
+    return (word & _M128) * (self.conversionScaleBefore - (state >> _SCALE_SHIFT)) // WAD
 
 
 @external
@@ -665,8 +743,8 @@ def _transfer(owner: address, to: address, amount: uint256):
         state = self._roll(state)
     window: uint256 = (state >> _RECORDED_SHIFT) & _M32
     shares: uint256 = self._to_shares_up(amount, state)
-    self._debit(owner, shares, window)
-    self._credit(to, shares, window)
+    self._debit(owner, shares, window, state)
+    self._credit(to, shares, window, state)
     log IERC20.Transfer(sender=owner, receiver=to, value=amount)
 
 
@@ -681,9 +759,11 @@ def _to_shares_up(amount: uint256, state: uint256) -> uint256:
 
 
 @internal
-def _debit(account: address, shares: uint256, window: uint256):
+def _debit(account: address, shares: uint256, window: uint256, state: uint256):
     word: uint256 = self._accounts[account]
     assert word & _M128 >= shares, "bond: amount exceeds balance"
+    if state & _CONVERTED != 0 and word & _SETTLED == 0:
+        word = self._settle_conversion(account, word, state)
     if (word >> _WINDOW_SHIFT) & _M32 != window:
         word = self._checkpoint(account, word, window)
     # shares <= balance (checked above), so the low field cannot borrow.
@@ -691,13 +771,28 @@ def _debit(account: address, shares: uint256, window: uint256):
 
 
 @internal
-def _credit(account: address, shares: uint256, window: uint256):
+def _credit(account: address, shares: uint256, window: uint256, state: uint256):
     word: uint256 = self._accounts[account]
+    if state & _CONVERTED != 0 and word & _SETTLED == 0:
+        word = self._settle_conversion(account, word, state)
     if (word >> _WINDOW_SHIFT) & _M32 != window:
         word = self._checkpoint(account, word, window)
     assert (word & _M128) + shares <= _M128, "bond: balance overflow"
     # the sum fits in 128 bits (checked above), so no carry into the window field.
     self._accounts[account] = unsafe_add(word, shares)
+
+
+@internal
+def _settle_conversion(account: address, word: uint256, state: uint256) -> uint256:
+    """
+    @dev First balance change after the conversion: the shares in `word` are
+         those held at the conversion, so write down the retired amount.
+    """
+    shares: uint256 = word & _M128
+    if shares != 0:
+        # retired = shares * (scale_before - scale_after) / WAD, token wei
+        self._retired[account] = shares * (self.conversionScaleBefore - (state >> _SCALE_SHIFT)) // WAD
+    return word | _SETTLED
 
 
 @internal

@@ -192,3 +192,17 @@ def time_travel(chain, timestamp: int) -> None:
     if timestamp > chain.pending_timestamp:
         chain.pending_timestamp = timestamp
     chain.mine()
+
+
+@pytest.fixture
+def fresh_account(accounts):
+    """A never-used account with ETH, e.g. to deploy a contract that must revert.
+
+    ape caches contract types by address, and snapshot reverts re-use deployment
+    addresses (deployer nonces roll back), so a constructor revert sent from a
+    busy deployer may be decoded against a previous test's contract. A new
+    account deploys to an address nothing has ever lived at.
+    """
+    acct = accounts.generate_test_account()
+    acct.balance = 10**21
+    return acct
