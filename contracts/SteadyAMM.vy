@@ -182,14 +182,14 @@ event Sell:
     accrued_out: uint256
 
 event AddLiquidity:
-    provider: indexed(address)
+    sender: indexed(address)
     receiver: indexed(address)
     bond_in: uint256
     stable_in: uint256
     shares: uint256
 
 event RemoveLiquidity:
-    provider: indexed(address)
+    sender: indexed(address)
     receiver: indexed(address)
     shares: uint256
     bond_out: uint256
@@ -434,7 +434,7 @@ def add_liquidity(
 
     self._reserves = self._pack(x + bond_in, y + dy, cash + stable_in)
     erc20._mint(receiver, shares)
-    log AddLiquidity(provider=msg.sender, receiver=receiver, bond_in=bond_in, stable_in=stable_in, shares=shares)
+    log AddLiquidity(sender=msg.sender, receiver=receiver, bond_in=bond_in, stable_in=stable_in, shares=shares)
 
     assert extcall BOND.transferFrom(msg.sender, self, bond_in), "amm: bond transferFrom failed"
     assert extcall STABLECOIN.transferFrom(msg.sender, self, stable_in), "amm: stablecoin transferFrom failed"
@@ -474,7 +474,7 @@ def remove_liquidity(
     assert bond_out >= min_bond_out and stable_out >= min_stable_out, "amm: slippage"
 
     self._reserves = self._pack(x - bond_out, y - dy, cash - stable_out)
-    log RemoveLiquidity(provider=msg.sender, receiver=receiver, shares=shares, bond_out=bond_out, stable_out=stable_out)
+    log RemoveLiquidity(sender=msg.sender, receiver=receiver, shares=shares, bond_out=bond_out, stable_out=stable_out)
 
     if bond_out > 0:
         assert extcall BOND.transfer(receiver, bond_out), "amm: bond transfer failed"
