@@ -18,16 +18,26 @@ from analytics import bond_math
 from tests.conftest import DAY, BondTerms
 
 DC = bond_math.DayCount
+# Views only: module-scoped contracts are never changed by an example.
+FIXTURES_OK = [HealthCheck.function_scoped_fixture]
 
 CASES = {
     # 30/360 with a month-end (31st) schedule: 31 Aug / 28-29 Feb.
-    "30/360 semiannual month-end": BondTerms(date(2023, 1, 31), date(2027, 8, 31), 2, 625, basis=DC.THIRTY_360),
+    "30/360 semiannual month-end": BondTerms(
+        date(2023, 1, 31), date(2027, 8, 31), 2, 625, basis=DC.THIRTY_360
+    ),
     # 30/360 with a short first stub starting on the 31st.
-    "30/360 quarterly stub": BondTerms(date(2024, 3, 31), date(2026, 7, 30), 4, 480, basis=DC.THIRTY_360),
+    "30/360 quarterly stub": BondTerms(
+        date(2024, 3, 31), date(2026, 7, 30), 4, 480, basis=DC.THIRTY_360
+    ),
     "ACT/360 quarterly": BondTerms(date(2024, 2, 29), date(2026, 11, 30), 4, 350, basis=DC.ACT_360),
-    "ACT/365 monthly stub": BondTerms(date(2024, 1, 15), date(2025, 1, 31), 12, 900, basis=DC.ACT_365),
-    "ACT/ACT annual stub": BondTerms(date(2023, 3, 10), date(2028, 3, 31), 1, 500, basis=DC.ACT_ACT),
-}  # fmt: skip
+    "ACT/365 monthly stub": BondTerms(
+        date(2024, 1, 15), date(2025, 1, 31), 12, 900, basis=DC.ACT_365
+    ),
+    "ACT/ACT annual stub": BondTerms(
+        date(2023, 3, 10), date(2028, 3, 31), 1, 500, basis=DC.ACT_ACT
+    ),
+}
 
 
 @pytest.fixture(scope="module")
