@@ -108,8 +108,14 @@ MAX_BAND_BPS: public(constant(uint256)) = 5_000
 MAX_ORACLE_AGE: public(constant(uint256)) = 30 * 86_400
 # One bond token is 1e18 wei.
 TOKEN_UNIT: constant(uint256) = 10**18
-# LP shares locked forever at the first deposit (share wei).
-MINIMUM_LIQUIDITY: public(constant(uint256)) = 10**3
+# LP shares locked forever at the first deposit (share wei; the first deposit
+# mints one share per bond wei, so this locks 0.001 bond token and its
+# stablecoin, ~1 USDC at par for a 1,000 USDC denomination). The pool can
+# never be emptied, and since its stablecoin is counted in 6-decimal units,
+# the leftover must stay large enough that rounding cannot distort the
+# price: after every LP has left, the price error is below one stablecoin
+# unit per locked stablecoin (1e-6 relative here).
+MINIMUM_LIQUIDITY: public(constant(uint256)) = 10**15
 # Coupon periods of a bond (BondToken.MAX_PERIODS).
 MAX_PERIODS: constant(uint256) = 128
 # Binary-search steps of the exact-in/exact-out quotes (x < 2**96).

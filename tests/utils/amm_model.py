@@ -24,7 +24,7 @@ from analytics import bond_math
 
 MAX_BPS = 10_000
 TOKEN_UNIT = 10**18
-MINIMUM_LIQUIDITY = 10**3
+MINIMUM_LIQUIDITY = 10**15  # share wei locked at the first deposit (0.001 bond token)
 M80 = 2**80 - 1
 M96 = 2**96 - 1
 SEARCH_STEPS = 100

@@ -113,6 +113,14 @@ def empty_pool(make_pool, bond, fund, alice, bob, carol, attacker):
     return amm, feed
 
 
+@pytest.fixture
+def new_pool(make_pool, fund, bond, lp):
+    """(amm, feed): a pool of its own with no liquidity (the session `amm` has some)."""
+    amm, feed = make_pool(bond)
+    fund(bond, amm, lp)
+    return amm, feed
+
+
 @pytest.fixture(scope="session")
 def amm(empty_pool, lp):
     amm, _ = empty_pool

@@ -11,8 +11,8 @@ from tests.utils.amm_model import MINIMUM_LIQUIDITY, mul_div_up
 from .conftest import DEADLINE, INITIAL_BOND, MAX_AGE, MAX_UINT, PAR, mid_period
 
 
-def test_first_deposit__at_oracle_price__locks_minimum(empty_pool, usdc, bond, terms, lp):
-    amm, feed = empty_pool
+def test_first_deposit__at_oracle_price__locks_minimum(new_pool, usdc, bond, terms, lp):
+    amm, feed = new_pool
     answer = feed.latestRoundData()[1]
     assert answer == PAR
     usdc_before = usdc.balanceOf(lp)
@@ -38,8 +38,8 @@ def test_first_deposit__at_oracle_price__locks_minimum(empty_pool, usdc, bond, t
     assert amm.spot_price()[0] == amm.oracle_price()[0] == 1_000 * 10**6
 
 
-def test_first_deposit__off_par_oracle__rounds_up(empty_pool, push_price, lp):
-    amm, feed = empty_pool
+def test_first_deposit__off_par_oracle__rounds_up(new_pool, push_price, lp):
+    amm, feed = new_pool
     push_price(feed, 97_12345678)  # 97.12345678 % of par
     amm.add_liquidity(3 * TOKEN + 7, MAX_UINT, 0, lp, DEADLINE, sender=lp)
     x, y, _ = amm.reserves()
@@ -47,8 +47,8 @@ def test_first_deposit__off_par_oracle__rounds_up(empty_pool, push_price, lp):
     assert y * PAR * TOKEN >= x * 97_12345678 * 1_000 * 10**6  # never below the oracle
 
 
-def test_first_deposit__stale_oracle_or_dust__reverts(empty_pool, chain, push_price, lp):
-    amm, feed = empty_pool
+def test_first_deposit__stale_oracle_or_dust__reverts(new_pool, chain, push_price, lp):
+    amm, feed = new_pool
     with ape.reverts("amm: deposit too small"):
         amm.add_liquidity(MINIMUM_LIQUIDITY, MAX_UINT, 0, lp, DEADLINE, sender=lp)
     time_travel(chain, feed.latestRoundData()[3] + MAX_AGE + 1)
@@ -99,11 +99,17 @@ def test_remove__pro_rata__matches_model_and_slippage(amm, model, usdc, bond, lp
     assert (event.shares, event.bond_out, event.stable_out) == (shares, bond_out, stable_out)
 
 
-def test_remove__all_shares__leaves_only_locked_minimum(amm, lp):
+def test_remove__all_shares__leaves_locked_minimum_at_the_same_price(amm, lp, bob):
+    price = amm.spot_price()[0]
     amm.remove_liquidity(amm.balanceOf(lp), 0, 0, lp, DEADLINE, sender=lp)
     x, y, cash = amm.reserves()
     assert amm.totalSupply() == MINIMUM_LIQUIDITY
-    assert x == INITIAL_BOND * MINIMUM_LIQUIDITY // INITIAL_BOND and y > 0 and cash > 0
+    assert x == MINIMUM_LIQUIDITY and y == cash == 1_000_000  # 0.001 token, 1 USDC
+    # The dust left behind keeps the price (rounding cannot distort it), so a new LP
+    # can deposit proportionally at a sane price.
+    assert amm.spot_price()[0] == price
+    receipt = amm.add_liquidity(TOKEN, MAX_UINT, 0, bob, DEADLINE, sender=bob)
+    assert amm.AddLiquidity.from_receipt(receipt)[0].stable_in == 1_000 * 10**6
 
 
 def test_remove__more_than_balance_or_zero__reverts(amm, lp, alice):
