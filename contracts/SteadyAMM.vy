@@ -31,6 +31,12 @@
           after maturity, and on a missing or stale oracle price.
         - Roles: DEFAULT_ADMIN_ROLE sets fee, band and oracle age and
           manages roles; PAUSER_ROLE pauses and unpauses trading.
+        - Sovereign debt conversion (BondToken.retire_fraction) shrinks every
+          balance, the pool's too. The first trade or liquidity change after
+          it (or anyone, via `sync_conversion`) rescales x to the pool's
+          remaining tokens and y in proportion, so the price per token is
+          unchanged; quotes revert until then. Performance-linked tokens
+          the conversion may give the pool are not handled here.
         - The band and all prices assume the feed answers the bond's CLEAN
           price in percent of par (bondline PriceFeed); the constructor
           checks that the feed prices this bond.
@@ -73,7 +79,8 @@ import modules.bond_math as bond_math
 # LP shares are a snekmate erc20. Its transfer/transferFrom are replaced
 # below (blacklist check); mint/burn are internal to add/remove liquidity,
 # so erc20's minter and ownership functions are not exported (ownable only
-# backs erc20's unused minter role).
+# backs erc20's unused minter role). EIP-2612 `permit` is not exported
+# either: the pool sits near the 24 KiB code size limit (EIP-170).
 initializes: ownable
 initializes: erc20[ownable := ownable]
 initializes: access_control
@@ -86,10 +93,6 @@ exports: (
     erc20.totalSupply,
     erc20.allowance,
     erc20.approve,
-    erc20.permit,
-    erc20.nonces,
-    erc20.DOMAIN_SEPARATOR,
-    erc20.eip712Domain,
     access_control.supportsInterface,
     access_control.DEFAULT_ADMIN_ROLE,
     access_control.hasRole,
@@ -141,6 +144,7 @@ _CASH_SHIFT: constant(uint256) = 176
 #   bits  16..31   band b [bps]
 #   bits  32..63   max oracle age [s]
 #   bit   64       paused
+#   bit   65       the bond's debt conversion has been applied to x and y
 #   bits  72..87   k: coupon period cached below (1..periodCount)
 #   bits  88..127  start of period k [unix s] (issue date or t_{k-1})
 #   bits 128..167  end of period k = t_k [unix s]
@@ -148,6 +152,7 @@ _CASH_SHIFT: constant(uint256) = 176
 _BAND_SHIFT: constant(uint256) = 16
 _AGE_SHIFT: constant(uint256) = 32
 _PAUSED: constant(uint256) = 1 << 64
+_CONVERSION_SYNCED: constant(uint256) = 1 << 65
 _K_SHIFT: constant(uint256) = 72
 _START_SHIFT: constant(uint256) = 88
 _END_SHIFT: constant(uint256) = 128
@@ -206,6 +211,13 @@ event CouponsCollected:
     first_period: uint256
     last_period: uint256
     amount: uint256
+
+event ConversionSynced:
+    caller: indexed(address)
+    bond_before: uint256
+    bond_after: uint256
+    curve_stable_before: uint256
+    curve_stable_after: uint256
 
 event FeeUpdated:
     admin: indexed(address)
@@ -313,7 +325,7 @@ def buy(bond_out: uint256, max_stable_in: uint256, receiver: address, deadline: 
     """
     assert block.timestamp <= deadline, "amm: deadline passed"
     self._check_parties(msg.sender, receiver)
-    cfg: uint256 = self._config
+    cfg: uint256 = self._sync_conversion(self._config)
     answer: uint256 = 0
     ai: uint256 = 0
     synced: uint256 = 0
@@ -338,7 +350,7 @@ def buy(bond_out: uint256, max_stable_in: uint256, receiver: address, deadline: 
     log Buy(buyer=msg.sender, receiver=receiver, bond_out=bond_out, clean_in=clean, accrued_in=accrued)
 
     assert extcall STABLECOIN.transferFrom(msg.sender, self, dirty), "amm: stablecoin transferFrom failed"
-    assert extcall BOND.transfer(receiver, bond_out), "amm: bond transfer failed"
+    self._send_bond(receiver, bond_out, synced)
     return dirty
 
 
@@ -355,7 +367,7 @@ def sell(bond_in: uint256, min_stable_out: uint256, receiver: address, deadline:
     """
     assert block.timestamp <= deadline, "amm: deadline passed"
     self._check_parties(msg.sender, receiver)
-    cfg: uint256 = self._config
+    cfg: uint256 = self._sync_conversion(self._config)
     answer: uint256 = 0
     ai: uint256 = 0
     synced: uint256 = 0
@@ -404,7 +416,7 @@ def add_liquidity(
     assert block.timestamp <= deadline, "amm: deadline passed"
     self._check_parties(msg.sender, receiver)
     assert bond_in > 0, "amm: zero amount"
-    cfg: uint256 = self._config
+    cfg: uint256 = self._sync_conversion(self._config)
     assert cfg & _PAUSED == 0, "amm: paused"
     assert block.timestamp < MATURITY, "amm: bond matured"
     self._collect_owed()
@@ -462,6 +474,7 @@ def remove_liquidity(
     assert block.timestamp <= deadline, "amm: deadline passed"
     self._check_parties(msg.sender, receiver)
     assert shares > 0, "amm: zero amount"
+    cfg: uint256 = self._sync_conversion(self._config)
     self._collect_owed()
 
     reserves: uint256 = self._reserves
@@ -483,7 +496,7 @@ def remove_liquidity(
     log RemoveLiquidity(sender=msg.sender, receiver=receiver, shares=shares, bond_out=bond_out, stable_out=stable_out)
 
     if bond_out > 0:
-        assert extcall BOND.transfer(receiver, bond_out), "amm: bond transfer failed"
+        self._send_bond(receiver, bond_out, cfg)
     if stable_out > 0:
         assert extcall STABLECOIN.transfer(receiver, stable_out), "amm: stablecoin transfer failed"
     return (bond_out, stable_out)
@@ -501,6 +514,18 @@ def collect_coupons(first_period: uint256, last_period: uint256) -> uint256:
     @return Stablecoin units collected.
     """
     return self._collect(first_period, last_period)
+
+
+@external
+@nonreentrant
+def sync_conversion():
+    """
+    @notice Apply the bond's debt conversion to the reserves (anyone; trades
+            and liquidity changes do it by themselves).
+    """
+    assert staticcall BOND.converted(), "amm: bond not converted"
+    assert self._config & _CONVERSION_SYNCED == 0, "amm: conversion already synced"
+    self._sync_conversion(self._config)
 
 
 # ------------------------------------------------------ external: LP token --
@@ -722,7 +747,7 @@ def quote_buy(bond_out: uint256) -> (uint256, uint256, uint256):
     cfg: uint256 = 0
     answer: uint256 = 0
     ai: uint256 = 0
-    (cfg, answer, ai) = self._market(self._config)
+    (cfg, answer, ai) = self._market(self._check_synced(self._config))
     reserves: uint256 = self._reserves
     x: uint256 = reserves & _M96
     y: uint256 = (reserves >> _Y_SHIFT) & _M80
@@ -743,7 +768,7 @@ def quote_sell(bond_in: uint256) -> (uint256, uint256, uint256):
     cfg: uint256 = 0
     answer: uint256 = 0
     ai: uint256 = 0
-    (cfg, answer, ai) = self._market(self._config)
+    (cfg, answer, ai) = self._market(self._check_synced(self._config))
     reserves: uint256 = self._reserves
     x: uint256 = reserves & _M96
     y: uint256 = (reserves >> _Y_SHIFT) & _M80
@@ -766,7 +791,7 @@ def quote_buy_exact_in(stable_in: uint256) -> uint256:
     cfg: uint256 = 0
     answer: uint256 = 0
     ai: uint256 = 0
-    (cfg, answer, ai) = self._market(self._config)
+    (cfg, answer, ai) = self._market(self._check_synced(self._config))
     reserves: uint256 = self._reserves
     x: uint256 = reserves & _M96
     y: uint256 = (reserves >> _Y_SHIFT) & _M80
@@ -801,7 +826,7 @@ def quote_sell_exact_out(stable_out: uint256) -> uint256:
     cfg: uint256 = 0
     answer: uint256 = 0
     ai: uint256 = 0
-    (cfg, answer, ai) = self._market(self._config)
+    (cfg, answer, ai) = self._market(self._check_synced(self._config))
     reserves: uint256 = self._reserves
     x: uint256 = reserves & _M96
     y: uint256 = (reserves >> _Y_SHIFT) & _M80
@@ -852,6 +877,65 @@ def _market(cfg: uint256) -> (uint256, uint256, uint256):
     synced: uint256 = self._current_period(cfg)
     answer: uint256 = self._oracle_answer((synced >> _AGE_SHIFT) & _M32)
     return (synced, answer, self._accrued(synced, block.timestamp))
+
+
+@internal
+def _sync_conversion(cfg: uint256) -> uint256:
+    """
+    @dev Once the bond has retired a fraction alpha of every balance, scale
+         the reserves to the pool's remaining tokens, keeping the price:
+           x' = min(x * scale_after / scale_before, balance)   (rounded down)
+           y' = y * x' / x                                      (rounded up)
+         cash is stablecoin and does not change. Before the conversion this
+         costs one call to the bond (whose account and state word the trade
+         then finds warm); afterwards nothing (the config bit is set).
+    @return `cfg` with the synced bit when the conversion has been applied.
+    """
+    if cfg & _CONVERSION_SYNCED != 0:
+        return cfg
+    if not staticcall BOND.converted():
+        return cfg
+    reserves: uint256 = self._reserves
+    x: uint256 = reserves & _M96
+    y: uint256 = (reserves >> _Y_SHIFT) & _M80
+    x_new: uint256 = x
+    y_new: uint256 = y
+    if x > 0:
+        x_new = min(
+            x * staticcall BOND.scale() // staticcall BOND.conversionScaleBefore(),
+            staticcall BOND.balanceOf(self),
+        )
+        y_new = self._mul_div_up(y, x_new, x)
+        self._reserves = self._pack(x_new, y_new, reserves >> _CASH_SHIFT)
+    synced: uint256 = cfg | _CONVERSION_SYNCED
+    self._config = synced
+    log ConversionSynced(caller=msg.sender, bond_before=x, bond_after=x_new, curve_stable_before=y, curve_stable_after=y_new)
+    return synced
+
+
+@internal
+def _send_bond(receiver: address, amount: uint256, cfg: uint256):
+    """
+    @dev Transfer bond tokens out. After a debt conversion the bond debits
+         ceil(amount / scale) shares, which can lower the pool's balance by
+         one wei more than `amount`; x then follows the balance down, so the
+         pool never counts tokens it does not hold.
+    """
+    assert extcall BOND.transfer(receiver, amount), "amm: bond transfer failed"
+    if cfg & _CONVERSION_SYNCED == 0:
+        return
+    balance: uint256 = staticcall BOND.balanceOf(self)
+    reserves: uint256 = self._reserves
+    if balance < reserves & _M96:
+        self._reserves = (reserves & ~_M96) | balance
+
+
+@internal
+@view
+def _check_synced(cfg: uint256) -> uint256:
+    if cfg & _CONVERSION_SYNCED == 0:
+        assert not staticcall BOND.converted(), "amm: conversion not synced"
+    return cfg
 
 
 @internal

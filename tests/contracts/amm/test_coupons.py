@@ -95,3 +95,46 @@ def test_accrued_interest__restarts_after_coupon_date(amm, terms, chain):
     time_travel(chain, terms.table[0].end_ts)
     assert amm.accrued_interest() == 0
     assert amm.current_period()[0] == 2
+
+
+# ------------------------------------------------------------ debt conversion --
+def _convert(bond, admin, alpha_wad):
+    bond.grantRole(bond.CONVERTER_ROLE(), admin, sender=admin)
+    bond.retire_fraction(alpha_wad, sender=admin)
+
+
+def test_conversion__quotes_wait_then_first_trade_syncs_reserves(
+    amm, bond, admin, feed, terms, chain, push_price, alice
+):
+    time_travel(chain, terms.table[0].start_ts + 30 * DAY)
+    push_price(feed, PAR)
+    x, y, cash = amm.reserves()
+    price = amm.spot_price()[0]
+    _convert(bond, admin, 25 * 10**16)  # retire 25 %
+    with ape.reverts("amm: conversion not synced"):
+        amm.quote_buy(TOKEN, skip_trace=True)
+    receipt = amm.buy(TOKEN, MAX_UINT, alice, DEADLINE, sender=alice)
+    event = amm.ConversionSynced.from_receipt(receipt)[0]
+    x_new = x * 3 // 4
+    assert (event.bond_before, event.bond_after) == (x, x_new)
+    assert event.curve_stable_after == -(-y * x_new // x)
+    # The trade ran on the rescaled pool: price per token unchanged by the conversion.
+    assert bond.balanceOf(amm) >= amm.reserves()[0]
+    assert abs(event.curve_stable_after * TOKEN // x_new - price) <= 1
+    assert amm.reserves()[2] > cash  # the buy's stablecoin came in
+    with ape.reverts("amm: conversion already synced"):
+        amm.sync_conversion(sender=alice)
+
+
+def test_conversion__lps_can_still_withdraw_everything(amm, bond, admin, lp, usdc):
+    with ape.reverts("amm: bond not converted"):
+        amm.sync_conversion(sender=lp)
+    _convert(bond, admin, 40 * 10**16)
+    amm.sync_conversion(sender=lp)
+    shares = amm.balanceOf(lp)
+    x, _, cash = amm.reserves()
+    supply = amm.totalSupply()
+    amm.remove_liquidity(shares, 0, 0, lp, DEADLINE, sender=lp)
+    assert amm.reserves()[0] == x - x * shares // supply
+    assert bond.balanceOf(amm) >= amm.reserves()[0]
+    assert usdc.balanceOf(amm) >= amm.reserves()[2] == cash - cash * shares // supply
