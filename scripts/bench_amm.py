@@ -141,6 +141,18 @@ def measure_amm(basis: bond_math.DayCount) -> list[Row]:
         ),
     ]
     if basis == bond_math.DayCount.ACT_ACT:
+        usdc, bond = env["usdc"], env["bond"]
+        usdc.approve(lp, MAX_UINT, sender=trader)
+        rows += [
+            Row(
+                "reference: MockUSDC transferFrom alone (a buy's input leg)",
+                usdc.transferFrom(trader, lp, 10**6, sender=lp).gas_used,
+            ),
+            Row(
+                "reference: BondToken transfer alone (a buy's output leg)",
+                bond.transfer(lp, TOKEN, sender=trader).gas_used,
+            ),
+        ]
         rows += [
             Row(
                 "add liquidity (proportional)",
