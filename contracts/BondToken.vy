@@ -315,8 +315,14 @@ def transfer(to: address, amount: uint256) -> bool:
 
 @external
 def transferFrom(owner: address, to: address, amount: uint256) -> bool:
-    erc20._spend_allowance(owner, msg.sender, amount)
+    """
+    @notice Move `amount` of `owner`'s tokens on an allowance. A blacklisted
+            spender cannot act as an operator either.
+    """
     self._transfer(owner, to, amount)
+    if msg.sender != owner:
+        assert not staticcall WHITELIST.is_blocked(msg.sender), "bond: account blocked"
+    erc20._spend_allowance(owner, msg.sender, amount)
     return True
 
 
@@ -695,9 +701,9 @@ def claimable_coupons(account: address, first_period: uint256, last_period: uint
     recorded: uint256 = (self._state >> _RECORDED_SHIFT) & _M32
     bits: uint256 = self._claim_bits[account]
     total: uint256 = 0
-    if first_period == 0 or first_period > last_period:
-        return 0
     last: uint256 = min(last_period, recorded)
+    if first_period == 0 or first_period > last:
+        return 0
     for k: uint256 in range(first_period, last + 1, bound=MAX_PERIODS):
         if bits & (1 << (k - 1)) != 0:
             continue

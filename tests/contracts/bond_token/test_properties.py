@@ -93,6 +93,7 @@ def machine(bond, usdc, minter, funded_agent, verify, accounts, chain):
             last = min(first + b, recorded)
             who = self._names(i)
             expected = self.model.claimable(who, first, last)
+            assert bond.claimable_coupons(holders[i], first, last) == expected
             if expected == 0:
                 with ape.reverts("bond: nothing to claim"):
                     bond.claim_coupons(first, last, sender=holders[i])
