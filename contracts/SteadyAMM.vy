@@ -57,6 +57,20 @@
         dx       bond tokens traded [token wei]
         dc       accrued interest of a trade = ai * dx / 1e18 [units]
         S        LP shares outstanding [share wei, 18 decimals]
+
+        Trades (dx > 0; f and b as fractions)
+        -------------------------------------
+        buy   clean = ceil(y dx / ((x - dx)(1 - f)))        dc = ceil(ai dx / 1e18)
+              x -= dx;  y += clean;  cash += clean + dc
+        sell  clean = floor(y dx (1 - f) / (x + dx (1 - f))) dc = floor(ai dx / 1e18)
+              x += dx;  y -= clean;  cash -= clean + dc
+        i.e. the whitepaper's dy = k / (x + dx) - y + dc with the fee kept in
+        the pool. Accrued interest moves cash only, never y: k and the band
+        see the clean price, compared like for like with the clean oracle
+        price, and swaps never decrease k. Band, edges included: a buy must
+        end at y'/x' <= P_max, a sell at y'/x' >= P_min (exact integer
+        cross-multiplication); since a buy only raises and a sell only
+        lowers the price, outside the band only trades back toward it pass.
 """
 
 # ------------------------------------------------------------- interfaces --
