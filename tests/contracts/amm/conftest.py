@@ -2,6 +2,10 @@
 
 Roles: ``carol`` provides the first liquidity (``lp``), ``alice`` and ``bob`` trade,
 ``attacker`` is the blacklisted/unauthorised party, ``compliance`` holds PAUSER_ROLE.
+
+Fixtures are package-scoped: ape snapshots the chain at the start of this package and
+restores it at the end, so nothing minted, registered or deployed here leaks into the
+other test packages (which share the session's bond, USDC and Whitelist).
 """
 
 from __future__ import annotations
@@ -30,19 +34,19 @@ def _fast_reverts():
         yield
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def reporter(accounts):
     acct = accounts.generate_test_account()
     acct.balance = 10**21
     return acct
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def lp(carol):
     return carol
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def make_feed(project, admin, reporter):
     def _make(bond, max_dev: int = FEED_MAX_DEVIATION_BPS):
         feed = admin.deploy(project.PriceFeed, bond, "clean price / % of par", max_dev, admin)
@@ -52,7 +56,7 @@ def make_feed(project, admin, reporter):
     return _make
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def push_price(chain, reporter):
     """push_price(feed, answer) -> observation timestamp (a fresh block's time)."""
 
@@ -65,7 +69,7 @@ def push_price(chain, reporter):
     return _push
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def make_pool(project, admin, compliance, whitelist, kyc, chain, make_feed, push_price):
     """make_pool(bond, fee_bps=..., band_bps=...) -> (amm, feed); the pool is KYC-verified."""
 
@@ -91,7 +95,7 @@ def make_pool(project, admin, compliance, whitelist, kyc, chain, make_feed, push
     return _make
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def fund(usdc, admin, minter):
     """fund(bond, amm, *accounts): 10,000 bond tokens, 10M USDC and approvals each."""
 
@@ -105,7 +109,7 @@ def fund(usdc, admin, minter):
     return _fund
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def empty_pool(make_pool, bond, fund, alice, bob, carol, attacker):
     """(amm, feed) for the session's 5-year 5% ACT/ACT bond, no liquidity yet."""
     amm, feed = make_pool(bond)
@@ -121,19 +125,19 @@ def new_pool(make_pool, fund, bond, lp):
     return amm, feed
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def amm(empty_pool, lp):
     amm, _ = empty_pool
     amm.add_liquidity(INITIAL_BOND, MAX_UINT, 0, lp, DEADLINE, sender=lp)
     return amm
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def feed(empty_pool):
     return empty_pool[1]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def model_bond(terms: BondTerms) -> Bond:
     return Bond(terms.denomination_units, terms.table, terms.basis)
 
@@ -152,7 +156,7 @@ def model(amm, feed, model_bond, lp) -> SteadyAMMModel:
     return m
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def thirty_360_terms(terms) -> BondTerms:
     """Same dates and coupon as `terms`, on the 30/360 day count."""
     return BondTerms(terms.issue, terms.maturity, frequency=2, basis=bond_math.DayCount.THIRTY_360)

@@ -1,4 +1,8 @@
-"""Fixtures for the PriceFeed and PriceFeedBatcher tests: reporters, feeds, a batcher."""
+"""Fixtures for the PriceFeed and PriceFeedBatcher tests: reporters, feeds, a batcher.
+Fixtures are package-scoped: ape snapshots the chain at the start of this package and
+restores it at the end, so nothing minted, registered or deployed here leaks into the
+other test packages (which share the session's bond, USDC and Whitelist).
+"""
 
 from __future__ import annotations
 
@@ -17,7 +21,7 @@ def _fast_reverts():
         yield
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def reporter(accounts):
     """The keeper's reporting account."""
     acct = accounts.generate_test_account()
@@ -25,7 +29,7 @@ def reporter(accounts):
     return acct
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def second_reporter(accounts):
     """An independent reporter (a second data source) that can confirm large moves."""
     acct = accounts.generate_test_account()
@@ -33,7 +37,7 @@ def second_reporter(accounts):
     return acct
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def make_feed(project, admin, bond, reporter, second_reporter):
     """make_feed(description=..., max_deviation_bps=...) -> PriceFeed with both reporters."""
 
@@ -46,12 +50,12 @@ def make_feed(project, admin, bond, reporter, second_reporter):
     return _make
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def feed(make_feed):
     return make_feed()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def batcher(project, admin):
     return admin.deploy(project.PriceFeedBatcher)
 
