@@ -212,7 +212,6 @@ conversionTime: public(uint256)         # tau, unix s
 conversionPeriod: public(uint256)       # P, the period the rule held on
 debtBeforeConversion: public(int256)    # D_tau-, bps of GDP
 debtAfterConversion: public(uint256)    # D_tau = (1 - alpha) D_tau-, WAD fraction of GDP
-growthAtConversion: public(int256)      # g_P, bps a year
 totalRetired: public(uint256)           # token wei retired = PLT ever claimable
 nodeCount: public(uint256)              # n, periods in [tau, T]
 
@@ -706,7 +705,6 @@ def _convert() -> uint256:
     self.conversionPeriod = period
     self.debtBeforeConversion = debt
     self.debtAfterConversion = debt_after
-    self.growthAtConversion = growth
     self.nodeCount = nodes
     # Log entries recorded so far are read directly at each node.
     self.logCursor = staticcall FEED.update_count(sovereign)

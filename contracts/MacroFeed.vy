@@ -15,7 +15,7 @@
         - Nothing is overwritten. Every report, first print or revision,
           appends one entry to the sovereign's update log; the versions of
           one (series, period) are linked, newest first, so the whole
-          history stays readable (`history`, `observation_version`) and
+          history stays readable (`versions`, `observation_version`) and
           the latest version of a period wins (`observation`, `latest`).
           A revision must change the value and may not claim an earlier
           publication than the version it revises; at most MAX_VERSIONS
@@ -335,7 +335,7 @@ def observation_version(code: bytes3, series: uint8, period: uint256, version: u
 
 @external
 @view
-def history(code: bytes3, series: uint8, period: uint256) -> DynArray[Observation, MAX_VERSIONS]:
+def versions(code: bytes3, series: uint8, period: uint256) -> DynArray[Observation, MAX_VERSIONS]:
     """
     @notice Every version of (series, period), newest first.
     """
