@@ -297,7 +297,7 @@ class BondScaleModel:
     def transfer(self, src: str, dst: str, amount: int) -> None:
         s = self._to_shares_up(amount)
         assert self.shares.get(src, 0) >= s, "amount exceeds balance"
-        self.shares[src] -= s
+        self.shares[src] = self.shares.get(src, 0) - s
         self.shares[dst] = self.shares.get(dst, 0) + s
 
     def retire(self, alpha: int) -> int:

@@ -31,7 +31,11 @@ def test_convert__retires_alpha_of_every_balance_and_records_D_tau(
     assert ready.logCursor() == 2  # the two prints before tau are read per node
     converted = [e for e in receipt.events if e.event_name == "Converted"][0]
     assert converted.caller == carol.address
-    assert (converted.period, converted.debt_before_bps, converted.growth_bps) == (last_year, 7_500, 400)
+    assert (converted.period, converted.debt_before_bps, converted.growth_bps) == (
+        last_year,
+        7_500,
+        400,
+    )
     assert (converted.total_retired, converted.node_count) == (250 * TOKEN, 6)
     retired = [e for e in receipt.events if e.event_name == "FractionRetired"][0]
     assert retired.converter == ready.address
@@ -61,7 +65,9 @@ def test_convert__accrued_coupon_kept__retired_part_stops_earning_next_record(
     t1, c1 = bond.coupon_period(1)
     t2, c2 = bond.coupon_period(2)
     time_travel(chain, t1 + DAY)
-    receipt = report(last_year + 1 if t1 > m.period_end(last_year + 1, 1) else last_year, 7_500, 400)
+    receipt = report(
+        last_year + 1 if t1 > m.period_end(last_year + 1, 1) else last_year, 7_500, 400
+    )
     time_travel(chain, _ts(chain, receipt) + params.delay)
     conversion.convert(sender=bob)
     assert bond.recorded_periods() == 1
@@ -120,7 +126,9 @@ def test_claim__blacklisted_holder__reverts(converted, whitelist, compliance, bo
     assert converted.claim(bob, sender=bob).return_value == 100 * TOKEN
 
 
-def test_plt_transfer__blocked_parties(converted, whitelist, compliance, alice, bob, carol, attacker):
+def test_plt_transfer__blocked_parties(
+    converted, whitelist, compliance, alice, bob, carol, attacker
+):
     plt = converted
     plt.claim(alice, sender=alice)
     plt.transfer(carol, 10 * TOKEN, sender=alice)

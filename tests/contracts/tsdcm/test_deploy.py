@@ -26,7 +26,12 @@ def test_deploy__terms_roles_and_plt_metadata(
     assert c.hasRole(c.SOVEREIGN_ROLE(), treasury)
     assert c.hasRole(c.DEFAULT_ADMIN_ROLE(), admin)
     assert not c.hasRole(c.SOVEREIGN_ROLE(), admin)
-    assert (c.name(), c.symbol(), c.decimals(), c.totalSupply()) == ("Bondline PLT ITA", "PLT", 18, 0)
+    assert (c.name(), c.symbol(), c.decimals(), c.totalSupply()) == (
+        "Bondline PLT ITA",
+        "PLT",
+        18,
+        0,
+    )
     assert not c.converted()
     assert not c.payoutFinal()
 
@@ -62,7 +67,9 @@ BAD_TERMS = [
 
 
 @pytest.mark.parametrize("over,reason", BAD_TERMS, ids=[r for _, r in BAD_TERMS])
-def test_deploy__bad_terms__reverts(project, bond, feed, params, admin, treasury, fresh_account, over, reason):
+def test_deploy__bad_terms__reverts(
+    project, bond, feed, params, admin, treasury, fresh_account, over, reason
+):
     bad = replace(params, **over)
     with ape.reverts(reason):
         fresh_account.deploy(
@@ -83,18 +90,32 @@ def test_deploy__boundary_terms__accepted(project, bond, feed, params, admin, tr
         delay=DAY,
         confirmations=8,
     )
-    c = admin.deploy(project.DebtConversion, bond, feed, CODE, edge.as_terms(), admin, treasury, "P", "P")
+    c = admin.deploy(
+        project.DebtConversion, bond, feed, CODE, edge.as_terms(), admin, treasury, "P", "P"
+    )
     assert c.confirmations() == 8
     low = replace(
-        params, debt_threshold=1, growth_threshold=100_000, alpha=1, beta=0, gamma=0, max_age=DAY + 1, delay=DAY
+        params,
+        debt_threshold=1,
+        growth_threshold=100_000,
+        alpha=1,
+        beta=0,
+        gamma=0,
+        max_age=DAY + 1,
+        delay=DAY,
     )
-    assert admin.deploy(
-        project.DebtConversion, bond, feed, CODE, low.as_terms(), admin, treasury, "P", "P"
-    ).alpha() == 1
+    assert (
+        admin.deploy(
+            project.DebtConversion, bond, feed, CODE, low.as_terms(), admin, treasury, "P", "P"
+        ).alpha()
+        == 1
+    )
 
 
 @pytest.mark.parametrize("which", ["bond", "feed", "admin", "treasury"])
-def test_deploy__zero_address__reverts(project, bond, feed, params, admin, treasury, fresh_account, which):
+def test_deploy__zero_address__reverts(
+    project, bond, feed, params, admin, treasury, fresh_account, which
+):
     args = {"bond": bond, "feed": feed, "admin": admin, "treasury": treasury}
     args[which] = ZERO
     with ape.reverts(f"tsdcm: {which} is the zero address"):
@@ -111,7 +132,9 @@ def test_deploy__zero_address__reverts(project, bond, feed, params, admin, treas
         )
 
 
-def test_deploy__sovereign_not_in_feed__reverts(project, bond, feed, params, admin, treasury, fresh_account):
+def test_deploy__sovereign_not_in_feed__reverts(
+    project, bond, feed, params, admin, treasury, fresh_account
+):
     with ape.reverts("tsdcm: sovereign not in the macro feed"):
         fresh_account.deploy(
             project.DebtConversion, bond, feed, b"FRA", params.as_terms(), admin, treasury, "P", "P"
@@ -129,7 +152,9 @@ def test_deploy__bond_already_converted__reverts(
         )
 
 
-def test_deploy__bond_matured__reverts(project, bond, feed, params, admin, treasury, chain, fresh_account):
+def test_deploy__bond_matured__reverts(
+    project, bond, feed, params, admin, treasury, chain, fresh_account
+):
     time_travel(chain, bond.maturityDate())
     late = replace(params, plt_maturity=bond.maturityDate() + YEAR)
     with ape.reverts("tsdcm: bond matured"):
@@ -147,9 +172,28 @@ def test_deploy__payout_could_overflow__reverts(
     greedy = replace(params, gamma=100 * WAD)
     with ape.reverts("tsdcm: payout could overflow"):
         fresh_account.deploy(
-            project.DebtConversion, big_bond, feed, CODE, greedy.as_terms(), admin, treasury, "P", "P"
+            project.DebtConversion,
+            big_bond,
+            feed,
+            CODE,
+            greedy.as_terms(),
+            admin,
+            treasury,
+            "P",
+            "P",
         )
     # The same bond with a modest gamma fits.
-    assert admin.deploy(
-        project.DebtConversion, big_bond, feed, CODE, params.as_terms(), admin, treasury, "P", "P"
-    ).denomination() == 10**30
+    assert (
+        admin.deploy(
+            project.DebtConversion,
+            big_bond,
+            feed,
+            CODE,
+            params.as_terms(),
+            admin,
+            treasury,
+            "P",
+            "P",
+        ).denomination()
+        == 10**30
+    )

@@ -183,7 +183,9 @@ def test_report__value_ranges(feed, reporter, last_year, chain, series, value, o
         feed.report(CODE, series, last_year, value, _now(chain), sender=reporter)
         assert feed.observation(CODE, series, last_year)[0] == value
     else:
-        reason = "macro: debt ratio out of range" if series == DEBT else "macro: growth out of range"
+        reason = (
+            "macro: debt ratio out of range" if series == DEBT else "macro: growth out of range"
+        )
         with ape.reverts(reason):
             feed.report(CODE, series, last_year, value, _now(chain), sender=reporter)
 
@@ -243,7 +245,9 @@ def debt_aggregator(project, admin, feed):
     return admin.deploy(project.MacroFeedAggregator, feed, CODE, DEBT, "ITA debt, % of GDP")
 
 
-def test_aggregator__latest_round_is_newest_period(debt_aggregator, feed, reporter, last_year, chain):
+def test_aggregator__latest_round_is_newest_period(
+    debt_aggregator, feed, reporter, last_year, chain
+):
     assert debt_aggregator.decimals() == 2
     assert debt_aggregator.description() == "ITA debt, % of GDP"
     assert debt_aggregator.version() == 1

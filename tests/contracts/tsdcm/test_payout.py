@@ -122,7 +122,14 @@ def test_accrue__result_does_not_depend_on_who_calls_when(
             if accrue_each_time:
                 c.accrue(sender=attacker)
         time_travel(chain, params.plt_maturity)
-        feed.report(CODE, GROWTH, late_revision[0], late_revision[1], chain.blocks.head.timestamp, sender=reporter)
+        feed.report(
+            CODE,
+            GROWTH,
+            late_revision[0],
+            late_revision[1],
+            chain.blocks.head.timestamp,
+            sender=reporter,
+        )
         c.accrue(sender=attacker)
         assert c.payoutFinal()
         return c.growthIntegral(), c.payoutRate(), c.payoutDue()

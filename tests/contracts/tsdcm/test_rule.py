@@ -76,7 +76,9 @@ def test_no_data(conversion, holders, feed, reporter, chain, last_year, params, 
     expect(conversion, m.NO_GROWTH_DATA, attacker)
 
 
-def test_periods_differ(conversion, holders, feed, reporter, report, chain, last_year, params, attacker):
+def test_periods_differ(
+    conversion, holders, feed, reporter, report, chain, last_year, params, attacker
+):
     report(last_year - 1, 7_000, 400)
     feed.report(CODE, DEBT, last_year, 7_000, chain.blocks.head.timestamp, sender=reporter)
     time_travel(chain, chain.blocks.head.timestamp + params.delay)
@@ -258,7 +260,9 @@ def test_upkeep__convert_then_accrue(ready, alice, attacker):
     assert ready.checkUpkeep(b"") == (False, b"")  # next year's data not out yet
 
 
-def test_upkeep__not_needed_and_perform_rechecks(conversion, holders, report, chain, last_year, attacker):
+def test_upkeep__not_needed_and_perform_rechecks(
+    conversion, holders, report, chain, last_year, attacker
+):
     report(last_year, 7_000, 400)  # delay not over
     assert conversion.checkUpkeep(b"") == (False, b"")
     with ape.reverts("tsdcm: confirmation delay not over"):
