@@ -317,14 +317,19 @@ def __init__(
     assert t.confirmation_delay < t.max_age, "tsdcm: confirmation delay not below freshness limit"
     assert t.confirmations >= 1 and t.confirmations <= MAX_CONFIRMATIONS, "tsdcm: confirmations outside [1, 8]"
 
-    # The payout (`_finalise`, `redeem`) must never overflow: bound
-    # issue volume * max Pi * denomination by 2**256. Max Pi (WAD) takes
-    # the largest overshoot D* and growth excess (MAX_GROWTH - g*) in
-    # every node: beta * D*_wad / WAD + gamma * excess_wad * MAX_NODES / WAD.
+    # The payout must never overflow, whatever the data: (a) totalRetired *
+    # Pi * denomination (`_finalise`, `_entitlement`) fits in 256 bits and
+    # (b) the payout due fits in 128 bits (so burned * funded fits, and an
+    # amount paid fits its half of `_redeemed`). totalRetired <= issue
+    # volume; Pi <= max_rate (WAD), taking the largest overshoot D* and the
+    # largest growth excess (MAX_GROWTH - g*) in every node:
+    #   max_rate = beta * D*_wad / WAD + gamma * excess_wad * MAX_NODES / WAD
     denomination_: uint256 = staticcall bond_.denomination()
+    issue_volume: uint256 = staticcall bond_.issueVolume()
     excess_max: uint256 = convert(MAX_GROWTH_BPS - t.growth_threshold_bps, uint256) * WAD_PER_BPS
     max_rate: uint256 = (t.beta * convert(t.debt_threshold_bps, uint256) * WAD_PER_BPS + t.gamma * excess_max * MAX_NODES) // WAD + 1
-    assert staticcall bond_.issueVolume() <= (max_value(uint256) - WAD * TOKEN_UNIT) // max_rate // denomination_, "tsdcm: payout could overflow"
+    assert issue_volume <= (max_value(uint256) - WAD * TOKEN_UNIT) // max_rate // denomination_, "tsdcm: payout could overflow"
+    assert issue_volume * max_rate * denomination_ // (WAD * TOKEN_UNIT) < _M128, "tsdcm: payout could overflow"
 
     ownable.__init__()
     # erc20's constructor also marks the deployer in its own (unused)

@@ -163,37 +163,58 @@ def test_deploy__bond_matured__reverts(
         )
 
 
+@pytest.mark.parametrize(
+    "volume_tokens,denomination,gamma",
+    [(10**6, 10**30, 100 * WAD), (3 * 10**20, 10**15, WAD)],
+    ids=["product-over-256-bits", "due-over-128-bits"],
+)
 def test_deploy__payout_could_overflow__reverts(
-    project, deploy_bond, terms, feed, params, admin, treasury, fresh_account
+    project,
+    deploy_bond,
+    terms,
+    feed,
+    params,
+    admin,
+    treasury,
+    fresh_account,
+    volume_tokens,
+    denomination,
+    gamma,
 ):
-    """Issue volume x max payout rate x denomination must fit in 256 bits."""
-    huge = BondTerms(terms.issue, terms.maturity, denomination_units=10**30)
+    """Issue volume x max payout rate x denomination must fit in 256 bits, and the
+    largest possible payout due in 128 bits."""
+    huge = BondTerms(
+        terms.issue,
+        terms.maturity,
+        denomination_units=denomination,
+        issue_volume_tokens=volume_tokens,
+    )
     big_bond = deploy_bond(huge)
-    greedy = replace(params, gamma=100 * WAD)
     with ape.reverts("tsdcm: payout could overflow"):
         fresh_account.deploy(
             project.DebtConversion,
             big_bond,
             feed,
             CODE,
-            greedy.as_terms(),
+            replace(params, gamma=gamma).as_terms(),
             admin,
             treasury,
             "P",
             "P",
         )
     # The same bond with a modest gamma fits.
+    modest = replace(params, gamma=WAD // 100)
     assert (
         admin.deploy(
             project.DebtConversion,
             big_bond,
             feed,
             CODE,
-            params.as_terms(),
+            modest.as_terms(),
             admin,
             treasury,
             "P",
             "P",
         ).denomination()
-        == 10**30
+        == denomination
     )
