@@ -43,7 +43,11 @@
            bond's CONVERTER_ROLE.
         tau is the block of `convert()`; P is the conversion period.
         D_tau = (1 - alpha) * D_P is recorded then and never changes:
-        later revisions of P cannot undo or alter the conversion.
+        later revisions of P cannot undo or alter the conversion. (The
+        paper's tau = max(tau_D, tau_g) lets the two thresholds be hit at
+        different times; the SPEC's rule needs both on the latest data.
+        So D_P <= D* and the beta leg of Pi is always 0 here; it is kept
+        as the paper writes it.)
         Growth integral, left Riemann sum over observation periods, in
         years: I = sum_{i=0}^{n-1} (g_{P+i} - g*)^+ / f, where f is the
         periods per year of the series (1 or 4), the node values are the
@@ -207,11 +211,9 @@ confirmationDelay: public(immutable(uint256))  # s
 confirmations: public(immutable(uint256))   # periods
 
 # Conversion record (set once by `convert`).
-converted: public(bool)
-conversionTime: public(uint256)         # tau, unix s
+conversionTime: public(uint256)         # tau, unix s; 0 = not converted
 conversionPeriod: public(uint256)       # P, the period the rule held on
 debtBeforeConversion: public(int256)    # D_tau-, bps of GDP
-debtAfterConversion: public(uint256)    # D_tau = (1 - alpha) D_tau-, WAD fraction of GDP
 totalRetired: public(uint256)           # token wei retired = PLT ever claimable
 nodeCount: public(uint256)              # n, periods in [tau, T]
 
@@ -395,7 +397,7 @@ def checkUpkeep(check_data: Bytes[1024]) -> (bool, Bytes[32]):
             observations, nodes to hold at T, or the payout to finalise).
     @return (upkeepNeeded, performData = abi_encode(action))
     """
-    if not self.converted:
+    if not self._converted():
         if self._rule()[0] == OK:
             return (True, abi_encode(ACTION_CONVERT))
         return (False, b"")
@@ -415,7 +417,7 @@ def performUpkeep(perform_data: Bytes[32]):
     if action == ACTION_CONVERT:
         self._convert()
     elif action == ACTION_ACCRUE:
-        assert self.converted, "tsdcm: not converted"
+        assert self._converted(), "tsdcm: not converted"
         self._accrue()
     else:
         raise "tsdcm: unknown upkeep action"
@@ -432,7 +434,7 @@ def accrue() -> bool:
             result depends only on the MacroFeed's history.
     @return Whether the payout is final.
     """
-    assert self.converted, "tsdcm: not converted"
+    assert self._converted(), "tsdcm: not converted"
     self._accrue()
     return self.payoutFinal
 
@@ -447,7 +449,7 @@ def claim(holder: address) -> uint256:
             always go to `holder`.
     @return PLT wei minted.
     """
-    assert self.converted, "tsdcm: not converted"
+    assert self._converted(), "tsdcm: not converted"
     assert not staticcall WHITELIST.is_blocked(holder), "tsdcm: account blocked"
     retired: uint256 = staticcall BOND.retired_of(holder)
     claimed: uint256 = self.pltClaimed[holder]
@@ -489,7 +491,7 @@ def fund_payout(amount: uint256):
     """
     access_control._check_role(SOVEREIGN_ROLE, msg.sender)
     assert amount > 0, "tsdcm: zero amount"
-    assert self.converted, "tsdcm: not converted"
+    assert self._converted(), "tsdcm: not converted"
     self._accrue()
     assert self.payoutFinal, "tsdcm: payout not final"
     funded: uint256 = self.payoutFunded + amount
@@ -533,11 +535,26 @@ def redeem(amount: uint256) -> uint256:
 # ------------------------------------------------------------------- view --
 @external
 @view
+def converted() -> bool:
+    return self._converted()
+
+
+@external
+@view
+def debtAfterConversion() -> uint256:
+    """
+    @return D_tau = (1 - alpha) * D_tau-, WAD fraction of GDP (0 before the conversion).
+    """
+    return self._debt_after()
+
+
+@external
+@view
 def claimable(holder: address) -> uint256:
     """
     @return PLT wei `claim(holder)` would mint now.
     """
-    if not self.converted:
+    if not self._converted():
         return 0
     return staticcall BOND.retired_of(holder) - self.pltClaimed[holder]
 
@@ -585,10 +602,24 @@ def accrual_pending() -> bool:
     """
     @notice Whether `accrue()` would change something now.
     """
-    return self.converted and self._accrual_pending()
+    return self._converted() and self._accrual_pending()
 
 
 # --------------------------------------------------------------- internal --
+@internal
+@view
+def _converted() -> bool:
+    return self.conversionTime != 0
+
+
+@internal
+@view
+def _debt_after() -> uint256:
+    # D_tau = (1 - alpha) * D_tau-, WAD fraction of GDP:
+    #   D_tau- [bps] * WAD_PER_BPS * (WAD - alpha) / WAD  (D_tau- >= 0)
+    return convert(self.debtBeforeConversion, uint256) * WAD_PER_BPS * (WAD - alpha) // WAD
+
+
 @internal
 @view
 def _rule() -> (uint256, uint256, int256, int256):
@@ -596,7 +627,7 @@ def _rule() -> (uint256, uint256, int256, int256):
     @dev The conversion rule (see the header), condition by condition.
     @return (first failing condition or OK, period P, D_P [bps], g_P [bps])
     """
-    if self.converted:
+    if self._converted():
         return (ALREADY_CONVERTED, 0, 0, 0)
     if block.timestamp >= pltMaturity or block.timestamp >= bondMaturity:
         return (PAST_DEADLINE, 0, 0, 0)
@@ -699,17 +730,12 @@ def _convert() -> uint256:
     if condition != OK:
         raise self._reason(condition)
 
-    # D_tau = (1 - alpha) * D_tau-, WAD fraction of GDP:
-    #   D_tau- [bps] * WAD_PER_BPS * (WAD - alpha) / WAD
-    debt_after: uint256 = convert(debt, uint256) * WAD_PER_BPS * (WAD - alpha) // WAD
     # n = round((T - tau) * f / YEAR): the periods in [tau, T]
     # (T > block.timestamp: checked by `_rule`).
     nodes: uint256 = min(((pltMaturity - block.timestamp) * frequency + YEAR // 2) // YEAR, MAX_NODES)
-    self.converted = True
     self.conversionTime = block.timestamp
     self.conversionPeriod = period
     self.debtBeforeConversion = debt
-    self.debtAfterConversion = debt_after
     self.nodeCount = nodes
     # Log entries recorded so far are read directly at each node.
     self.logCursor = staticcall FEED.update_count(sovereign)
@@ -718,7 +744,7 @@ def _convert() -> uint256:
     # is the total retired.
     retired: uint256 = extcall BOND.retire_fraction(alpha)
     self.totalRetired = retired
-    log Converted(caller=msg.sender, period=period, debt_before_bps=debt, debt_after_wad=debt_after, growth_bps=growth, alpha=alpha, total_retired=retired, node_count=nodes)
+    log Converted(caller=msg.sender, period=period, debt_before_bps=debt, debt_after_wad=self._debt_after(), growth_bps=growth, alpha=alpha, total_retired=retired, node_count=nodes)
     return retired
 
 
@@ -797,7 +823,7 @@ def _accrue():
 def _finalise(integral: uint256):
     # Pi = beta * max(D_tau - D*, 0) + gamma * I, WAD fraction of face
     # (D in WAD fractions of GDP, I in WAD fraction-years)
-    debt_after: uint256 = self.debtAfterConversion
+    debt_after: uint256 = self._debt_after()
     threshold: uint256 = convert(debtThreshold, uint256) * WAD_PER_BPS
     overshoot: uint256 = 0
     if debt_after > threshold:
