@@ -315,8 +315,14 @@ def transfer(to: address, amount: uint256) -> bool:
 
 @external
 def transferFrom(owner: address, to: address, amount: uint256) -> bool:
-    erc20._spend_allowance(owner, msg.sender, amount)
+    """
+    @notice Move `amount` of `owner`'s tokens on an allowance. A blacklisted
+            spender cannot act as an operator either.
+    """
     self._transfer(owner, to, amount)
+    if msg.sender != owner:
+        assert not staticcall WHITELIST.is_blocked(msg.sender), "bond: account blocked"
+    erc20._spend_allowance(owner, msg.sender, amount)
     return True
 
 

@@ -157,6 +157,15 @@ def test_transfer_from__blocked_owner__reverts(
         bond.transferFrom(alice, bob, TOKEN, sender=carol)
 
 
+def test_transfer_from__blocked_spender__reverts(
+    bond, holders, whitelist, compliance, alice, bob, carol
+):
+    bond.approve(carol, 10 * TOKEN, sender=alice)
+    whitelist.blacklist(carol, "x", sender=compliance)
+    with ape.reverts("bond: account blocked"):
+        bond.transferFrom(alice, bob, TOKEN, sender=carol)
+
+
 def _permit_signature(bond, chain, owner, spender, value, deadline):
     data = {
         "types": {

@@ -1,0 +1,155 @@
+"""Prometheus metrics and the local ``/health`` + ``/metrics`` HTTP endpoint.
+
+Every keeper instance owns its own :class:`~prometheus_client.CollectorRegistry` (two
+keepers in one test process do not collide). Metric names:
+
+==================================== =====================================================
+``keeper_job_runs_total``            runs per job and outcome (``success``/``failure``)
+``keeper_job_last_success_timestamp`` wall time of the last successful run per job
+``keeper_tx_total``                  transactions per label and outcome
+``keeper_tx_latency_seconds``        first broadcast to mined receipt
+``keeper_tx_bumps_total``            fee bumps of stuck transactions
+``keeper_nonce_conflicts_total``     our nonce used by another process
+``keeper_signer_balance_eth``        the signer's native balance
+``keeper_feed_last_push_age_seconds`` chain time since the feed's latest on-chain update
+``keeper_feed_rejections_total``     oracle values refused (per feed and reason)
+``keeper_coupon_shortfall_units``    stablecoin units due but not fundable (alert on > 0)
+``keeper_breaker_open``              1 while a job is paused by the circuit breaker
+==================================== =====================================================
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
+
+logger = logging.getLogger("keeper.metrics")
+
+
+class Metrics:
+    """The keeper's metrics, on a private registry."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        r = self.registry
+        self.job_runs = Counter(
+            "keeper_job_runs", "Job runs by outcome", ["job", "outcome"], registry=r
+        )
+        self.job_last_success = Gauge(
+            "keeper_job_last_success_timestamp",
+            "Wall time (unix s) of the last successful run",
+            ["job"],
+            registry=r,
+        )
+        self.tx = Counter("keeper_tx", "Transactions by outcome", ["label", "outcome"], registry=r)
+        self.tx_latency = Histogram(
+            "keeper_tx_latency_seconds",
+            "First broadcast to mined receipt",
+            ["label"],
+            buckets=(0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 900),
+            registry=r,
+        )
+        self.tx_bumps = Counter("keeper_tx_bumps", "Fee bumps of stuck transactions", registry=r)
+        self.nonce_conflicts = Counter(
+            "keeper_nonce_conflicts", "Our nonce was used by another process", registry=r
+        )
+        self.signer_balance = Gauge(
+            "keeper_signer_balance_eth", "Native balance of the signer", registry=r
+        )
+        self.feed_age = Gauge(
+            "keeper_feed_last_push_age_seconds",
+            "Chain time since the feed's latest on-chain update",
+            ["feed"],
+            registry=r,
+        )
+        self.feed_rejections = Counter(
+            "keeper_feed_rejections", "Oracle values refused", ["feed", "reason"], registry=r
+        )
+        self.coupon_shortfall = Gauge(
+            "keeper_coupon_shortfall_units",
+            "Stablecoin units due but not fundable from the agent (alert when > 0)",
+            ["bond", "period"],
+            registry=r,
+        )
+        self.breaker_open = Gauge(
+            "keeper_breaker_open", "1 while the circuit breaker pauses the job", ["job"], registry=r
+        )
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)
+
+    def value(self, name: str, labels: dict[str, str] | None = None) -> float | None:
+        """Current sample value (tests and ``keeper status``)."""
+        return self.registry.get_sample_value(name, labels or {})
+
+
+class HealthServer:
+    """``GET /health`` (JSON, 200 when healthy else 503) and ``GET /metrics`` on 127.0.0.1."""
+
+    def __init__(
+        self, metrics: Metrics, health: Callable[[], dict[str, Any]], host: str, port: int
+    ) -> None:
+        self._metrics = metrics
+        self._health = health
+        handler = self._handler()
+        self._server = ThreadingHTTPServer((host, port), handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="keeper-health", daemon=True
+        )
+
+    @property
+    def port(self) -> int:
+        return int(self._server.server_address[1])
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 (http.server API)
+                if self.path.startswith("/metrics"):
+                    body = outer._metrics.render()
+                    self._reply(200, CONTENT_TYPE_LATEST, body)
+                elif self.path.startswith("/health"):
+                    state = outer._health()
+                    code = 200 if state.get("healthy") else 503
+                    self._reply(code, "application/json", json.dumps(state).encode())
+                else:
+                    self._reply(404, "text/plain", b"try /health or /metrics\n")
+
+            def _reply(self, code: int, ctype: str, body: bytes) -> None:
+                self.send_response(code)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+                logger.debug("health %s", format % args)
+
+        return Handler
+
+
+def now() -> float:
+    return time.time()
