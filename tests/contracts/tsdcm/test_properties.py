@@ -18,7 +18,7 @@ After every step:
 
 import ape
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
@@ -31,6 +31,7 @@ from hypothesis.stateful import (
 from tests.conftest import TOKEN, time_travel
 from tests.contracts.tsdcm.conftest import CODE, DAY
 from tests.utils import tsdcm_model as m
+from tests.utils.tsdcm_model import WAD
 
 N_HOLDERS = 4
 
@@ -208,3 +209,79 @@ def test_conversion_state_machine(machine):
             suppress_health_check=list(HealthCheck),
         ),
     )
+
+
+# ------------------------------------------------------------------ payout --
+def test_payout_property__pro_rata_top_ups_never_pay_more_than_funded(
+    ready, bond, minter, verify, alice, bob, carol, usdc, admin, treasury, params, chain
+):
+    """Random partial fundings and redemptions (burn all, part or nothing) in any order:
+    each redemption pays exactly the model's entitlement minus what was paid; the pool
+    never pays more than it was funded; at full funding everyone who burned b PLT has
+    received floor(b * Pi * denomination / 1e36)."""
+    holders = [alice, bob, carol]
+    verify(carol)
+    bond.mint(carol, 3 * TOKEN + 7, sender=minter)  # an odd amount: rounding in play
+    ready.convert(sender=alice)
+    time_travel(chain, params.plt_maturity)
+    ready.accrue(sender=alice)
+    for h in holders:
+        ready.claim(h, sender=h)
+    usdc.mint(treasury, 10**9 * 10**6, sender=admin)
+    usdc.approve(ready, 2**256 - 1, sender=treasury)
+    retired, rate, denom, due = (
+        ready.totalRetired(),
+        ready.payoutRate(),
+        ready.denomination(),
+        ready.payoutDue(),
+    )
+    plt = {h.address: ready.balanceOf(h) for h in holders}
+    assert due == m.payout_due(retired, rate, denom) > 0
+
+    step = st.one_of(
+        st.tuples(st.just("fund"), st.integers(1, 100)),
+        st.tuples(st.sampled_from(range(len(holders))), st.sampled_from([0, 1, 2])),
+    )
+
+    @settings(max_examples=6, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(plan=st.lists(step, min_size=2, max_size=7))
+    def run(plan):
+        snapshot = chain.snapshot()
+        try:
+            funded, paid_total = 0, 0
+            burned = dict.fromkeys(plt, 0)
+            paid = dict.fromkeys(plt, 0)
+            for what, arg in [*plan, ("fund", 100), (0, 2), (1, 2), (2, 2)]:
+                if what == "fund":
+                    amount = (due - funded) * arg // 100
+                    if amount == 0:
+                        continue
+                    ready.fund_payout(amount, sender=treasury)
+                    funded += amount
+                    continue
+                who = holders[what].address
+                burn = [0, (plt[who] - burned[who]) // 2, plt[who] - burned[who]][arg]
+                owed = (
+                    m.entitlement(burned[who] + burn, funded, retired, rate, denom) - paid[who]
+                    if funded
+                    else 0
+                )
+                if owed == 0:
+                    reason = "tsdcm: nothing to redeem" if funded else "tsdcm: payout not funded"
+                    with ape.reverts(reason):
+                        ready.redeem(burn, sender=holders[what])
+                    continue
+                assert ready.redeem(burn, sender=holders[what]).return_value == owed
+                burned[who] += burn
+                paid[who] += owed
+                paid_total += owed
+                assert paid_total <= funded
+                assert usdc.balanceOf(ready) == funded - paid_total
+            assert funded == due
+            for who in plt:
+                assert paid[who] == plt[who] * rate * denom // (WAD * TOKEN)
+            assert due - paid_total < len(holders) + 1  # ceil(due) and one floor per holder
+        finally:
+            chain.restore(snapshot)
+
+    run()
