@@ -104,18 +104,17 @@ _VERSION_SHIFT: constant(uint256) = 184
 _PREV_SHIFT: constant(uint256) = 200
 
 # ---------------------------------------------------------------- storage --
-_sovereigns: HashMap[bytes3, uint256]
-_log: HashMap[bytes3, HashMap[uint256, uint256]]
-# Log index + 1 of the latest version of (series, period), 0 = none.
-_heads: HashMap[bytes3, HashMap[uint8, HashMap[uint256, uint256]]]
-
-
+# One version of a statistic, as `versions` returns it.
 struct Observation:
     value: int256          # bps of GDP (debt) or bps per year (growth)
     published_at: uint256  # unix s, source publication
     recorded_at: uint256   # unix s, block of the report
     version: uint256       # 1 = first print
 
+_sovereigns: HashMap[bytes3, uint256]
+_log: HashMap[bytes3, HashMap[uint256, uint256]]
+# Log index + 1 of the latest version of (series, period), 0 = none.
+_heads: HashMap[bytes3, HashMap[uint8, HashMap[uint256, uint256]]]
 
 # ----------------------------------------------------------------- events --
 event SovereignAdded:
@@ -198,7 +197,9 @@ def report_pair(code: bytes3, period: uint256, debt_bps: int256, growth_bps: int
     """
     @notice Record both series of one period (e.g. one IMF WEO release).
             Each is a first print or a revision as in `report`; the debt
-            entry is logged before the growth entry.
+            entry is logged before the growth entry. All or nothing: if
+            either value equals its latest version the call reverts
+            ("macro: value unchanged"); revise one series with `report`.
     """
     access_control._check_role(REPORTER_ROLE, msg.sender)
     self._report(code, DEBT_TO_GDP, period, debt_bps, published_at)
