@@ -86,7 +86,7 @@ def whitelist(project, admin, kyc, compliance):
 
 @pytest.fixture(scope="session")
 def verify(whitelist, kyc, chain):
-    """verify(*accounts, years=5): register accounts as KYC-verified investors."""
+    """verify(*accounts, years=40): register accounts as KYC-verified investors."""
 
     def _verify(*accts, years: int = 40):
         expiry = chain.pending_timestamp + years * YEAR
