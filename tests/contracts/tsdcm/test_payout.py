@@ -218,7 +218,7 @@ def test_payout__partial_funding_pro_rata_then_top_up(final, sovereign_funds, us
     assert usdc.balanceOf(c) == c.payoutFunded() - c.payoutPaid() == 0
 
 
-def test_payout__guards(final, sovereign_funds, usdc, alice, carol, attacker, admin):
+def test_payout__guards(final, sovereign_funds, alice, attacker, fresh_account):
     c = final
     c.claim(alice, sender=alice)
     with ape.reverts("tsdcm: payout not funded"):
@@ -230,9 +230,10 @@ def test_payout__guards(final, sovereign_funds, usdc, alice, carol, attacker, ad
     with ape.reverts("tsdcm: funding exceeds payout due"):
         c.fund_payout(4_500 * USDC + 1, sender=sovereign_funds)
     c.fund_payout(4_500 * USDC, sender=sovereign_funds)
-    c.transfer(carol, TOKEN, sender=alice)
+    outsider = fresh_account  # never KYC-registered
+    c.transfer(outsider, TOKEN, sender=alice)
     with ape.reverts("tsdcm: holder not verified"):
-        c.redeem(TOKEN, sender=carol)  # PLT holders must be verified to redeem
+        c.redeem(TOKEN, sender=outsider)  # PLT holders must be verified to redeem
     with ape.reverts("erc20: burn amount exceeds balance"):
         c.redeem(150 * TOKEN, sender=alice)
     assert c.balanceOf(alice) == 149 * TOKEN
