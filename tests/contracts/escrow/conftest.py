@@ -34,7 +34,7 @@ OG_SYMBOL = "OGB31"
 OG_BASE_URI = "ipfs://bondline-og/BL31/"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def custodian(accounts):
     """The custodian broker's account (a fresh account outside the role-named ten)."""
     account = accounts.generate_test_account()
@@ -42,14 +42,14 @@ def custodian(accounts):
     return account
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def og_blueprint(admin, project) -> str:
     """ERC-5202 blueprint of OGNFT; every Escrow deploys its own collection from it."""
     receipt = admin.declare(project.OGNFT)
     return receipt.contract_address
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def escrow_args(bond, usdc, custodian, issuer, og_blueprint) -> Callable[..., list[Any]]:
     """escrow_args(**overrides) -> the Escrow constructor arguments, in order."""
 
@@ -78,7 +78,7 @@ def escrow_args(bond, usdc, custodian, issuer, og_blueprint) -> Callable[..., li
     return _args
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def deploy_escrow(project, admin, escrow_args):
     """deploy_escrow(grant_minter=True, **overrides) -> Escrow, MINTER_ROLE granted on its bond.
 
@@ -95,7 +95,7 @@ def deploy_escrow(project, admin, escrow_args):
     return _deploy
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def odd_bond(deploy_bond, chain_start):
     """A bond with a 1,500 USDC denomination: gcd(1.5e9, 1e18) = 5e8, commitment unit 3."""
     issue = bond_math.from_timestamp(chain_start)
@@ -103,17 +103,17 @@ def odd_bond(deploy_bond, chain_start):
     return deploy_bond(BondTerms(issue, maturity, denomination_units=1_500 * USDC), symbol="BL3")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def escrow(deploy_escrow):
     return deploy_escrow()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def og_nft(project, escrow):
     return project.OGNFT.at(escrow.OG_NFT())
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def fund(usdc, admin):
     """fund(escrow, *accounts): mint FUNDS USDC to each account and approve the escrow."""
 
@@ -125,7 +125,7 @@ def fund(usdc, admin):
     return _fund
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def investors(alice, bob, carol, verify, fund, escrow):
     """alice, bob and carol: KYC-verified, funded and approved for the default escrow."""
     verify(alice, bob, carol)
@@ -133,7 +133,7 @@ def investors(alice, bob, carol, verify, fund, escrow):
     return alice, bob, carol
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def usdc_blacklister(usdc, admin):
     """MockUSDC's blacklister and pauser (its deployer)."""
     assert usdc.blacklister() == admin
@@ -159,7 +159,7 @@ SMALL_ACTIVATION_BPS = 500
 SMALL_MIN_RAISE = 600 * USDC
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def deploy_small_round(deploy_escrow, fund, investors):
     """deploy_small_round(**overrides) -> a small round; alice, bob and carol approved."""
 
@@ -177,7 +177,7 @@ def deploy_small_round(deploy_escrow, fund, investors):
     return _deploy
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def small_round(deploy_small_round):
     return deploy_small_round()
 
@@ -194,7 +194,7 @@ def at(chain, timestamp: int) -> None:
     chain.pending_timestamp = timestamp
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def succeed_round(chain):
     """succeed_round(escrow, alice, bob, carol): a success with one unfulfilled investor.
 
@@ -215,7 +215,7 @@ def succeed_round(chain):
     return _succeed
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def fail_round(chain):
     """fail_round(escrow, alice, bob): activated, but raised 500 < min raise 600 at the deadline.
 

@@ -30,7 +30,7 @@ def _package_setup(
         yield
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def reporter(accounts):
     """The keeper's oracle signer (REPORTER_ROLE on the MacroFeed)."""
     acct = accounts.generate_test_account()
@@ -38,13 +38,13 @@ def reporter(accounts):
     return acct
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def treasury(issuer):
     """The sovereign's treasury: the issuer of a sovereign bond."""
     return issuer
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def feed(project, admin, reporter):
     macro = admin.deploy(project.MacroFeed, admin)
     macro.grantRole(macro.REPORTER_ROLE(), reporter, sender=admin)
@@ -52,13 +52,13 @@ def feed(project, admin, reporter):
     return macro
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def last_year(chain_start) -> int:
     """The last complete calendar year at the start of the session."""
     return bond_math.from_timestamp(chain_start).year - 1
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def params(chain_start) -> Params:
     """Paper 4.3 thresholds (D* 80 %, g* 3 %), T six years out, annual data."""
     return Params(
@@ -74,7 +74,7 @@ def params(chain_start) -> Params:
     )
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def deploy_conversion(project, admin, treasury, bond, feed):
     """deploy_conversion(params, grant=True, ...) -> DebtConversion for `bond`."""
 
@@ -98,12 +98,12 @@ def deploy_conversion(project, admin, treasury, bond, feed):
     return _deploy
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def conversion(deploy_conversion, params):
     return deploy_conversion(params)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def report(feed, reporter, chain):
     """report(period, debt_bps, growth_bps, published_at=None): push one period's pair."""
 
