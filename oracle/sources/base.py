@@ -18,6 +18,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar
 
 from oracle.config import (
+    HttpSettings,
     MacroFeedConfig,
     MacroInputUnit,
     PriceFeedConfig,
@@ -27,7 +28,7 @@ from oracle.config import (
 from oracle.errors import PayloadError
 from oracle.jsonpath import describe_json_type
 from oracle.models import SERIES_UNIT, FeedKind, MacroSeries, Observation, RejectionReason, Unit
-from oracle.transport import RawPayload
+from oracle.transport import HttpClient, RawPayload
 
 HUNDRED = Decimal(100)
 TEN_THOUSAND = Decimal(10_000)
@@ -117,6 +118,16 @@ class Source(ABC):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.name!r})"
+
+
+class HttpSource(Source):
+    """A source fetched over HTTP: its config block, the shared client and HTTP settings."""
+
+    def __init__(self, name: str, config: Any, http: HttpClient, settings: HttpSettings) -> None:
+        super().__init__(name)
+        self.config = config
+        self.http = http
+        self.settings = settings
 
 
 # ------------------------------------------------------------------------- numbers

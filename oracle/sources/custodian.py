@@ -20,7 +20,7 @@ from oracle.jsonpath import JsonPath, JsonPathLookupError
 from oracle.models import Observation, RejectionReason
 from oracle.sources.base import (
     FeedRequest,
-    Source,
+    HttpSource,
     iso_timestamp,
     parse_timestamp,
     price_to_percent_of_par,
@@ -29,16 +29,14 @@ from oracle.sources.base import (
 from oracle.transport import HttpClient, RawPayload, parse_json_body
 
 
-class CustodianPriceSource(Source):
+class CustodianPriceSource(HttpSource):
     source_type = "custodian_http"
+    config: CustodianSourceConfig
 
     def __init__(
         self, name: str, config: CustodianSourceConfig, http: HttpClient, settings: HttpSettings
     ) -> None:
-        super().__init__(name)
-        self.config = config
-        self.http = http
-        self.settings = settings
+        super().__init__(name, config, http, settings)
         self._value_path = JsonPath.parse(config.value_path)
         self._timestamp_path = JsonPath.parse(config.timestamp_path)
         self._isin_path = JsonPath.parse(config.isin_path) if config.isin_path else None

@@ -19,23 +19,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from oracle.config import HttpSettings, ImfSourceConfig
+from oracle.config import ImfSourceConfig
 from oracle.errors import PayloadError
 from oracle.models import Observation, RejectionReason
-from oracle.sources.base import FeedRequest, Source, annual_as_of, pick_annual, to_decimal
-from oracle.transport import HttpClient, RawPayload, parse_json_body
+from oracle.sources.base import FeedRequest, HttpSource, annual_as_of, pick_annual, to_decimal
+from oracle.transport import RawPayload, parse_json_body
 
 
-class ImfDataMapperSource(Source):
+class ImfDataMapperSource(HttpSource):
     source_type = "imf_datamapper"
-
-    def __init__(
-        self, name: str, config: ImfSourceConfig, http: HttpClient, settings: HttpSettings
-    ) -> None:
-        super().__init__(name)
-        self.config = config
-        self.http = http
-        self.settings = settings
+    config: ImfSourceConfig
 
     def url_for(self, request: FeedRequest) -> str:
         assert request.series is not None and request.country is not None

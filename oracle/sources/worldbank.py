@@ -22,30 +22,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from oracle.config import HttpSettings, WorldBankSourceConfig
+from oracle.config import WorldBankSourceConfig
 from oracle.errors import PayloadError
 from oracle.models import Observation, RejectionReason
 from oracle.sources.base import (
     FeedRequest,
-    Source,
+    HttpSource,
     annual_as_of,
     parse_year,
     pick_annual,
     to_decimal,
 )
-from oracle.transport import HttpClient, RawPayload, parse_json_body
+from oracle.transport import RawPayload, parse_json_body
 
 
-class WorldBankSource(Source):
+class WorldBankSource(HttpSource):
     source_type = "world_bank"
-
-    def __init__(
-        self, name: str, config: WorldBankSourceConfig, http: HttpClient, settings: HttpSettings
-    ) -> None:
-        super().__init__(name)
-        self.config = config
-        self.http = http
-        self.settings = settings
+    config: WorldBankSourceConfig
 
     def url_for(self, request: FeedRequest) -> str:
         assert request.series is not None and request.country is not None
