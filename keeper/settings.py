@@ -279,43 +279,145 @@ class CouponsJob(_Strict):
 
 
 class PriceFeedSettings(_Strict):
-    feed: Name = Field(description="the feed name in the oracle config")
+    """One bond's PriceFeed and the oracle feed that supplies it."""
+
+    name: Name = Field(description="label in logs and metrics (default: the oracle feed name)")
+    feed: Name = Field(description="the feed name in the oracle config (kind: price)")
     address: Address = Field(description="the PriceFeed contract of the bond")
-    heartbeat_s: int = Field(3600, ge=10, le=30 * 86_400)
-    deviation_bps: int = Field(50, ge=1, le=10_000)
-    decimals: int = Field(8, ge=0, le=36)
+    heartbeat_s: int = Field(
+        3600, ge=10, le=30 * 86_400, description="push when the on-chain answer is this old"
+    )
+    deviation_bps: int = Field(
+        50, ge=1, le=10_000, description="push when the source moved this much from on-chain"
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_name(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "name" not in data and "feed" in data:
+            data = {**data, "name": data["feed"]}
+        return data
 
 
 class PricesJob(_Strict):
+    """Push custodian prices: heartbeat + deviation per feed, values from the oracle."""
+
     enabled: bool = True
     interval_s: float = Field(15.0, gt=0, le=86_400)
+    batcher: Address | None = Field(
+        None, description="PriceFeedBatcher: several due feeds in one transaction"
+    )
     feeds: list[PriceFeedSettings] = Field(min_length=1)
 
+    @field_validator("feeds")
+    @classmethod
+    def _unique(cls, feeds: list[PriceFeedSettings]) -> list[PriceFeedSettings]:
+        _no_duplicates([f.name for f in feeds], "price feed name")
+        _no_duplicates([f.address for f in feeds], "PriceFeed address")
+        return feeds
 
-class MacroFeedSettings(_Strict):
-    feed: Name
-    address: Address
+
+class SovereignSettings(_Strict):
+    """One sovereign in the MacroFeed and the two oracle feeds that supply it."""
+
+    name: Name
+    address: Address = Field(description="the MacroFeed contract")
+    country: str = Field(description="ISO 3166-1 alpha-3 code registered in the MacroFeed")
+    debt_feed: Name = Field(description="oracle feed (kind: macro, series: debt_to_gdp)")
+    growth_feed: Name = Field(description="oracle feed (kind: macro, series: gdp_growth)")
+
+    @field_validator("country")
+    @classmethod
+    def _iso3(cls, value: str) -> str:
+        if not re.fullmatch(r"[A-Z]{3}", value):
+            raise _custom(
+                f"{value!r} is not an ISO-3 country code", "write three capital letters, e.g. ITA"
+            )
+        return value
 
 
 class MacroJob(_Strict):
+    """Push macro observations (a new period, or a revision of one already on-chain)."""
+
     enabled: bool = True
     interval_s: float = Field(3600.0, gt=0, le=86_400)
-    feeds: list[MacroFeedSettings] = Field(min_length=1)
+    sovereigns: list[SovereignSettings] = Field(min_length=1)
+
+    @field_validator("sovereigns")
+    @classmethod
+    def _unique(cls, items: list[SovereignSettings]) -> list[SovereignSettings]:
+        _no_duplicates([s.name for s in items], "sovereign name")
+        _no_duplicates([f"{s.address}:{s.country}" for s in items], "MacroFeed + country")
+        return items
 
 
-class ContractList(_Strict):
+class EscrowRoundSettings(_Strict):
+    name: Name
+    address: Address = Field(description="the Escrow contract of the round")
+    batch_size: int = Field(50, ge=1, le=50, description="investors per process_batch call")
+    from_block: int = Field(
+        0, ge=0, description="first block to scan for Committed events (the deploy block)"
+    )
+
+
+class EscrowJob(_Strict):
+    """Settle each funding round once it is decided, then deliver bonds or refunds in
+    batches (before the bond's first record date)."""
+
     enabled: bool = True
     interval_s: float = Field(300.0, gt=0, le=86_400)
-    addresses: list[Address] = Field(min_length=1)
+    rounds: list[EscrowRoundSettings] = Field(min_length=1)
+
+    @field_validator("rounds")
+    @classmethod
+    def _unique(cls, items: list[EscrowRoundSettings]) -> list[EscrowRoundSettings]:
+        _no_duplicates([r.name for r in items], "escrow round name")
+        _no_duplicates([r.address for r in items], "escrow address")
+        return items
+
+
+class NamedContract(_Strict):
+    name: Name
+    address: Address
+
+
+class AmmJob(_Strict):
+    """Collect the coupons owed to each SteadyAMM pool's bond tokens."""
+
+    enabled: bool = True
+    interval_s: float = Field(300.0, gt=0, le=86_400)
+    pools: list[NamedContract] = Field(min_length=1)
+
+    @field_validator("pools")
+    @classmethod
+    def _unique(cls, items: list[NamedContract]) -> list[NamedContract]:
+        _no_duplicates([p.name for p in items], "pool name")
+        _no_duplicates([p.address for p in items], "pool address")
+        return items
+
+
+class ConversionJob(_Strict):
+    """Call the TSDCM (DebtConversion) when its check holds, and its accrual afterwards."""
+
+    enabled: bool = True
+    interval_s: float = Field(300.0, gt=0, le=86_400)
+    contracts: list[NamedContract] = Field(min_length=1)
+
+    @field_validator("contracts")
+    @classmethod
+    def _unique(cls, items: list[NamedContract]) -> list[NamedContract]:
+        _no_duplicates([c.name for c in items], "conversion name")
+        _no_duplicates([c.address for c in items], "DebtConversion address")
+        return items
 
 
 class JobsSettings(_Strict):
     coupons: CouponsJob | None = None
     prices: PricesJob | None = None
     macro: MacroJob | None = None
-    escrow: ContractList | None = None
-    amm: ContractList | None = None
-    conversion: ContractList | None = None
+    escrow: EscrowJob | None = None
+    amm: AmmJob | None = None
+    conversion: ConversionJob | None = None
 
     @model_validator(mode="after")
     def _some_job(self) -> JobsSettings:
@@ -334,6 +436,9 @@ class KeeperSettings(_Strict):
     chain: ChainSettings = ChainSettings()
     signer: SignerSettings
     data_dir: Path = Path("keeper-data")
+    deployment: Path | None = Field(
+        None, description="deployment file from `ape run deploy`; addresses may be '@key'"
+    )
     oracle_config: Path | None = Field(None, description="oracle YAML (prices and macro jobs)")
     tx: TxSettings = TxSettings()
     health: HealthSettings = HealthSettings()
@@ -471,6 +576,68 @@ def _models_of(annotation: Any) -> list[type[BaseModel]]:
     return found
 
 
+def _apply_deployment(data: dict[str, Any], *, source: str, base_dir: Path | None) -> Any:
+    """Resolve ``"@key"`` addresses from the ``deployment`` file; default ``chain.chain_id``
+    to the deployment's (so the keeper refuses to sign on another chain)."""
+    from keeper.deployment import DeploymentFileError, load_deployment, resolve_references
+
+    path = data.get("deployment")
+    if path is None:
+        refs: list[str] = []
+
+        def find(node: Any, where: str) -> None:
+            if isinstance(node, dict):
+                for k, v in node.items():
+                    find(v, f"{where}.{k}" if where else str(k))
+            elif isinstance(node, list):
+                for i, v in enumerate(node):
+                    find(v, f"{where}[{i}]")
+            elif isinstance(node, str) and node.startswith("@"):
+                refs.append(where)
+
+        find(data, "")
+        if refs:
+            raise ConfigError(
+                source,
+                [
+                    ConfigIssue(
+                        where,
+                        "an '@name' address needs a deployment file",
+                        "add `deployment: <file written by ape run deploy>` at the top level",
+                    )
+                    for where in refs
+                ],
+            )
+        return data
+    if not isinstance(path, str):
+        raise ConfigError(
+            source, [ConfigIssue("deployment", "not a file path", "write the path as a string")]
+        )
+    file = Path(path)
+    if base_dir is not None and not file.is_absolute():
+        file = base_dir / file
+    try:
+        deployment = load_deployment(file)
+    except DeploymentFileError as exc:
+        raise ConfigError(
+            source,
+            [ConfigIssue("deployment", str(exc), "run `ape run deploy` or fix the path")],
+        ) from None
+    resolved, problems = resolve_references(data, deployment)
+    if problems:
+        raise ConfigError(
+            source,
+            [
+                ConfigIssue(where, message, "use a name listed in the deployment file")
+                for where, message in problems
+            ],
+        )
+    chain = dict(resolved.get("chain") or {})
+    chain.setdefault("chain_id", deployment.chain_id)
+    resolved["chain"] = chain
+    return resolved
+
+
 def parse_settings(
     data: Any, *, source: str = "<config>", base_dir: Path | None = None
 ) -> KeeperSettings:
@@ -486,6 +653,7 @@ def parse_settings(
                 )
             ],
         )
+    data = _apply_deployment(data, source=source, base_dir=base_dir)
     try:
         settings = KeeperSettings.model_validate(data)
     except ValidationError as exc:
@@ -496,6 +664,8 @@ def parse_settings(
         update: dict[str, Any] = {}
         if not settings.data_dir.is_absolute():
             update["data_dir"] = (base_dir / settings.data_dir).resolve()
+        if settings.deployment is not None and not settings.deployment.is_absolute():
+            update["deployment"] = (base_dir / settings.deployment).resolve()
         if settings.oracle_config is not None and not settings.oracle_config.is_absolute():
             update["oracle_config"] = (base_dir / settings.oracle_config).resolve()
         if update:

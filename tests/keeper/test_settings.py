@@ -140,15 +140,51 @@ def test_check_config_cli__invalid__exit_2_with_key_and_fix(tmp_path):
     assert "tx.bump_percent" in result.output and "fix:" in result.output
 
 
-def test_check_config_cli__job_whose_contract_has_not_shipped__exit_2(tmp_path):
-    path = tmp_path / "k.yaml"
-    doc = minimal(
-        oracle_config="oracle.yaml",
-        jobs={"escrow": {"addresses": [BOND]}, "coupons": minimal()["jobs"]["coupons"]},
+def _deployment_file(tmp_path, chain_id=31337):
+    from keeper.deployment import Deployment
+
+    path = tmp_path / "deployment.json"
+    Deployment(chain_id=chain_id, block=7, deployed_at=1, contracts={"corporate.bond": BOND}).write(
+        path
     )
-    path.write_text(yaml.safe_dump(doc))
-    result = CliRunner().invoke(main, ["check-config", str(path)])
-    assert result.exit_code == 2 and "escrow" in result.output and "not available" in result.output
+    return path
+
+
+def test_deployment_reference__resolved_and_chain_id_defaults_to_the_deployments(tmp_path):
+    _deployment_file(tmp_path, chain_id=1337)
+    doc = minimal(deployment="deployment.json")
+    doc["jobs"]["coupons"]["bonds"][0]["address"] = "@corporate.bond"
+    settings = parse_settings(doc, base_dir=tmp_path)
+    assert settings.jobs.coupons.bonds[0].address == BOND
+    assert settings.chain.chain_id == 1337
+    assert settings.deployment == (tmp_path / "deployment.json").resolve()
+
+
+def test_deployment_reference__unknown_name_lists_the_known_ones(tmp_path):
+    _deployment_file(tmp_path)
+    doc = minimal(deployment="deployment.json")
+    doc["jobs"]["coupons"]["bonds"][0]["address"] = "@corporate.bnd"
+    with pytest.raises(ConfigError) as err:
+        parse_settings(doc, base_dir=tmp_path)
+    issue = err.value.issues[0]
+    assert issue.location == "jobs.coupons.bonds[0].address"
+    assert "corporate.bnd" in issue.problem and "corporate.bond" in issue.problem
+
+
+def test_deployment_reference__without_deployment_file_is_refused(tmp_path):
+    doc = minimal()
+    doc["jobs"]["coupons"]["bonds"][0]["address"] = "@corporate.bond"
+    with pytest.raises(ConfigError) as err:
+        parse_settings(doc, base_dir=tmp_path)
+    assert "deployment" in err.value.issues[0].fix
+
+
+def test_deployment_file__missing_or_foreign_is_a_config_error(tmp_path):
+    (tmp_path / "other.json").write_text('{"contracts": {}}')
+    for name in ("nope.json", "other.json"):
+        with pytest.raises(ConfigError) as err:
+            parse_settings(minimal(deployment=name), base_dir=tmp_path)
+        assert err.value.issues[0].location == "deployment"
 
 
 def test_help__explains_the_commands():
