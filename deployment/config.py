@@ -353,13 +353,24 @@ class ConversionConfig(_Strict):
     plt_name: str = Field(max_length=25)
     plt_symbol: str = Field(max_length=5)
 
+    @field_validator("alpha")
+    @classmethod
+    def _alpha(cls, value: Decimal) -> Decimal:
+        if not 0 < value < 1:
+            raise _custom(f"alpha {value} is outside (0, 1)", 'e.g. `alpha: "0.25"`')
+        return value
+
+    @field_validator("beta", "gamma")
+    @classmethod
+    def _coefficient(cls, value: Decimal) -> Decimal:
+        if not 0 <= value <= 100:
+            raise _custom(
+                f"{value} is outside [0, 100]", 'write a number from 0 to 100, e.g. "0.1"'
+            )
+        return value
+
     @model_validator(mode="after")
     def _consistent(self) -> ConversionConfig:
-        if not 0 < self.alpha < 1:
-            raise _custom(f"alpha {self.alpha} is outside (0, 1)", 'e.g. `alpha: "0.25"`')
-        for name in ("beta", "gamma"):
-            if not 0 <= getattr(self, name) <= 100:
-                raise _custom(f"{name} is outside [0, 100]", f'e.g. `{name}: "0.1"`')
         if self.confirmation_delay_days >= self.max_age_days:
             raise _custom(
                 "confirmation_delay_days is not below max_age_days: no print could ever be "

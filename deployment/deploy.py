@@ -39,6 +39,7 @@ LOCAL_CHAIN_IDS = (31337, 1337)
 DEFAULT_ADMIN_ROLE = b"\x00" * 32
 DEBT_TO_GDP, GDP_GROWTH = 1, 2
 MAX_STABLECOIN_DECIMALS = 12  # SteadyAMM packs cash into 80 bits
+MOCK_USDC_DECIMALS = 6
 
 
 class DeployError(RuntimeError):
@@ -202,21 +203,25 @@ def deploy_protocol(
         f"(chain time {now}) as {deployer.address}"
     )
 
-    # -- stablecoin
+    # -- stablecoin: its decimals first, so the plan is checked before anything is sent
     if config.stablecoin.mock:
-        usdc = run.deploy("stablecoin", project.MockUSDC)
+        decimals = MOCK_USDC_DECIMALS
     else:
         usdc_address = str(config.stablecoin.address)
         if not chain.provider.get_code(usdc_address):
             raise DeployError(f"stablecoin.address {usdc_address} has no code on this chain")
         usdc = project.MockUSDC.at(usdc_address)  # only the ERC-20 views are used
-        run.contracts["stablecoin"] = usdc_address
-    decimals = int(usdc.decimals())
-    if decimals > MAX_STABLECOIN_DECIMALS:
-        raise DeployError(f"the stablecoin has {decimals} decimals; SteadyAMM supports <= 12")
-
-    # Resolve dates and amounts now (nothing is checked twice on chain if this passes).
+        decimals = int(usdc.decimals())
+        if decimals > MAX_STABLECOIN_DECIMALS:
+            raise DeployError(f"the stablecoin has {decimals} decimals; SteadyAMM takes <= 12")
+    # Dates against chain time, amounts against decimals, every constructor rule checked.
     plan = resolve_plan(config, now, decimals)
+    if config.stablecoin.mock:
+        usdc = run.deploy("stablecoin", project.MockUSDC)
+        if int(usdc.decimals()) != MOCK_USDC_DECIMALS:
+            raise DeployError("MockUSDC's decimals changed; update MOCK_USDC_DECIMALS")
+    else:
+        run.contracts["stablecoin"] = usdc_address
 
     # -- shared registries
     wl = run.deploy("whitelist", project.Whitelist, deployer)
@@ -423,6 +428,8 @@ def _details(
             "seconds": round(elapsed, 2),
         },
         "pool_kyc_expiry": plan.pool_kyc_expiry,
+        # the chain time that relative times ("+30d") were resolved against
+        "reference_time": plan.now_ts,
     }
     for bp in (plan.corporate, plan.sovereign):
         c = bp.config
