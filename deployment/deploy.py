@@ -526,7 +526,18 @@ def check_existing(out: Path, *, redeploy: bool, log: Callable[[str], None]) -> 
             f"chain is {chain.chain_id}; use another --out file, or pass --redeploy to "
             "replace it"
         )
-    live = [k for k, a in existing.contracts.items() if chain.provider.get_code(a)]
+    from eth_utils import is_address, to_checksum_address
+
+    bad = [k for k, a in existing.contracts.items() if not is_address(a)]
+    if bad and not redeploy:
+        raise DeployRefused(
+            f"{out}: {', '.join(bad)} not addresses; fix the file or pass --redeploy"
+        )
+    live = [
+        k
+        for k, a in existing.contracts.items()
+        if is_address(a) and chain.provider.get_code(to_checksum_address(a))
+    ]
     if not live:
         log(
             f"note: none of the {len(existing.contracts)} contracts in {out} has code on "
