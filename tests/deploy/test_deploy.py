@@ -233,19 +233,36 @@ def test_keeper_config_with_references_resolves_to_the_deployment(deployed, depl
     data["deployment"] = str(deployment_file)
     settings = parse_settings(data, base_dir=ROOT / "config")
     assert settings.chain.chain_id == deployed.chain_id
-    jobs = settings.jobs
-    assert [b.address for b in jobs.coupons.bonds] == [
+    assert [b.address for b in settings.jobs.coupons.bonds] == [
         deployed.address("corporate.bond"),
         deployed.address("sovereign.bond"),
     ]
+    # config/deploy.local.yaml's keeper is the keeper config's signer
+    assert deployed.accounts["keeper"] == accounts_address(settings.signer.test_account)
+
+
+def accounts_address(index: int) -> str:
+    from ape import accounts
+
+    return accounts.test_accounts[index].address
+
+
+def test_every_contract_key_resolves_in_a_keeper_config(deployed, deployment_file):
+    """The jobs still being written (escrow, amm, conversion) resolve '@key' the same way."""
+    pairs = [("corporate", "BLC3"), ("sovereign", "BLS10")]
+    data = {
+        "version": 1,
+        "deployment": str(deployment_file),
+        "signer": {"test_account": 6},
+        "jobs": {
+            "escrow": {"rounds": [{"name": n, "address": f"@{b}.escrow"} for b, n in pairs]},
+            "amm": {"pools": [{"name": n, "address": f"@{b}.amm"} for b, n in pairs]},
+            "conversion": {"contracts": [{"name": "c", "address": "@sovereign.conversion"}]},
+        },
+    }
+    jobs = parse_settings(data).jobs
     assert [r.address for r in jobs.escrow.rounds] == [
-        deployed.address("corporate.escrow"),
-        deployed.address("sovereign.escrow"),
+        deployed.address(f"{b}.escrow") for b, _ in pairs
     ]
-    assert [p.address for p in jobs.amm.pools] == [
-        deployed.address("corporate.amm"),
-        deployed.address("sovereign.amm"),
-    ]
+    assert [p.address for p in jobs.amm.pools] == [deployed.address(f"{b}.amm") for b, _ in pairs]
     assert jobs.conversion.contracts[0].address == deployed.address("sovereign.conversion")
-    # The keeper's signer (test account 6) is the configured keeper role.
-    assert settings.signer.test_account is not None
