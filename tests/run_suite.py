@@ -24,12 +24,14 @@ LANES: list[list[list[str]]] = [
     [
         ["tests/contracts/bond_token", "tests/contracts/whitelist"],
         ["tests/contracts/escrow"],
+        ["tests/deploy"],
         ["tests/analytics", "tests/oracle"],
     ],
     [
         ["tests/contracts/amm", "tests/contracts/price_feed"],
         ["tests/contracts/tsdcm"],
         ["tests/keeper", "tests/integration"],
+        ["tests/fork"],
     ],
 ]
 
