@@ -25,10 +25,11 @@ TOKEN = 10**18
 PAR_ANSWER = 100 * 10**8
 PHASES = {1: "open", 2: "active", 4: "succeeded", 8: "failed", 16: "cancelled"}
 BONDS = ("corporate", "sovereign")
-# The simulated sovereign path (analytics.sovereign, seed below, t = 0 on 1 January 2027)
-# crosses the demo's TSDCM thresholds in its fourth year: see config/deploy.local.yaml.
-MACRO_SEED = 9
-MACRO_START_YEAR = 2027
+# The simulated sovereign path of config/oracle.example.yaml (analytics.sovereign, seed 42,
+# t = 0 on 1 January 2024): it meets the TSDCM thresholds of config/deploy.local.yaml for
+# 2030, so the conversion fires early in 2031 chain time (the demo starts in January 2027).
+MACRO_SEED = 42
+MACRO_START_YEAR = 2024
 
 
 def _phase(value: Any) -> str:
@@ -54,7 +55,7 @@ class Scenario:
         from deployment.deploy import deploy_protocol
 
         cfg = load_config(self.run.o.config)
-        self.deployment: Deployment = deploy_protocol(cfg, config_path=self.run.o.config)
+        self.deployment: Deployment = deploy_protocol(cfg, config_file=self.run.o.config)
         self.deployment.write(self.out / "deployment.json")
         d = self.deployment
         p = self.project
@@ -72,7 +73,7 @@ class Scenario:
             }
         by_address = {str(a.address).lower(): a for a in self.accts.test_accounts}
         self.role = {name: by_address.get(addr.lower()) for name, addr in d.accounts.items()}
-        for needed in ("admin", "kyc_operator", "keeper"):
+        for needed in ("deployer", "kyc_operator", "keeper"):
             if self.role.get(needed) is None:
                 raise RuntimeError(f"the demo needs role {needed} on an ape test account")
         self.keeper_index = next(
@@ -81,6 +82,10 @@ class Scenario:
             if a.address == self.role["keeper"].address
         )
         self.terms = {b: d.details[b] for b in BONDS}
+        for b in BONDS:
+            t = self.terms[b]
+            t["coupon_dates"] = [int(p["record_ts"]) for p in t["schedule"]]
+            t["round_deadline"] = int(t["round"]["deadline"])
         self.run.log(d.deployed_at, "deploy", f"protocol deployed at block {d.block}")
 
     # ----------------------------------------------------------------- configs
@@ -233,7 +238,7 @@ class Scenario:
         """KYC, then each round is committed and fulfilled in full by the investors
         (one of them, the market maker, takes a larger ticket to seed the pool)."""
         kyc = self.role["kyc_operator"]
-        admin = self.role["admin"]
+        faucet = self.role["deployer"]  # MockUSDC's owner (its test faucet)
         now = self.run.node.timestamp_now() if self.run.node else 0
         self.investors = [self._new_account() for _ in range(self.run.o.investors)]
         self.market_maker = self.investors[0]
@@ -249,7 +254,7 @@ class Scenario:
             tickets = [int(target * w / sum(weights)) // unit * unit for w in weights]
             tickets[-1] += target - sum(tickets)
             for inv, amount in zip(self.investors, tickets, strict=True):
-                self.usdc.mint(inv, amount, sender=admin)
+                self.usdc.mint(inv, amount, sender=faucet)
                 self.usdc.approve(escrow, amount, sender=inv)
                 escrow.commit(amount, sender=inv)
             for inv in self.investors:
@@ -258,7 +263,7 @@ class Scenario:
                     escrow.fulfil(outstanding, sender=inv)
             self.run.log(now, "escrow", f"{b}: {len(tickets)} investors committed and paid")
         # USDC the market maker needs to seed both pools
-        self.usdc.mint(self.market_maker, 10**6 * 10**6, sender=admin)
+        self.usdc.mint(self.market_maker, 10**6 * 10**6, sender=faucet)
         # initial custodian quotes at par-ish
         for b in BONDS:
             self.run.prices[b] = Decimal("99.50") if b == "corporate" else Decimal("97.00")
@@ -360,7 +365,7 @@ class Scenario:
             if buy:
                 cost = int(amm.quote_buy(size)[2])
                 if int(self.usdc.balanceOf(trader)) < cost:
-                    self.usdc.mint(trader, cost, sender=self.role["admin"])
+                    self.usdc.mint(trader, cost, sender=self.role["deployer"])
                 self.usdc.approve(amm, cost, sender=trader)
                 amm.buy(size, cost, trader, now + 3600, sender=trader)
             else:
@@ -444,7 +449,7 @@ class Scenario:
                 "symbol": t["symbol"],
                 "rate_pct": t["coupon_rate_bps"] / 100,
                 "frequency": t["frequency"],
-                "maturity": t["maturity"],
+                "maturity": t["maturity_date"],
                 "escrow": round_data,
                 "feed": feed_data,
                 "amm": amm_data,

@@ -249,7 +249,7 @@ def accounts_address(index: int) -> str:
 
 def test_every_contract_key_resolves_in_a_keeper_config(deployed, deployment_file):
     """The jobs still being written (escrow, amm, conversion) resolve '@key' the same way."""
-    pairs = [("corporate", "BLC3"), ("sovereign", "BLS10")]
+    pairs = [("corporate", "BLC3"), ("sovereign", "BLS5")]
     data = {
         "version": 1,
         "deployment": str(deployment_file),
