@@ -316,6 +316,14 @@ class BondConfig(_Strict):
             raise _custom(
                 f"{value!r} is not an ISIN", "12 characters: country, 9 alphanumerics, check digit"
             )
+        from oracle.config import isin_check_digit
+
+        expected = isin_check_digit(value[:-1])
+        if int(value[-1]) != expected:
+            raise _custom(
+                f"ISIN {value!r} fails its check digit (the last character should be {expected})",
+                "copy the ISIN again from the bond's documentation (the oracle checks it too)",
+            )
         return value
 
     @field_validator("day_count")

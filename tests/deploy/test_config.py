@@ -91,6 +91,7 @@ def test_bad_checksum_shows_the_correct_form(doc):
         (("corporate", "frequency"), 3, "corporate.frequency", "1, 2, 4"),
         (("corporate", "day_count"), "ACT/364", "corporate.day_count", "unknown day-count"),
         (("corporate", "isin"), "XS123", "corporate.isin", "not an ISIN"),
+        (("corporate", "isin"), "XS0000000018", "corporate.isin", "should be 7"),
         (("sovereign", "symbol"), "BLS100", "sovereign.symbol", "at most 5"),
         (
             ("sovereign", "conversion", "beta"),
