@@ -402,7 +402,7 @@ class Scenario:
         bond = self.c[b]["bond"]
         recorded = int(bond.recorded_periods())
         funded = sum(int(bond.coupon_record(k)[2]) for k in range(1, recorded + 1))
-        logs = list(bond.CouponsClaimed.range(self.deployment.block, None))
+        logs = list(self._events(bond.CouponsClaimed))
         pool = str(self.c[b]["amm"].address)
         claimed = sum(int(log.amount) for log in logs)
         pool_collected = sum(int(log.amount) for log in logs if str(log.holder) == pool)
@@ -444,7 +444,7 @@ class Scenario:
                 amm_data["band"] = (lo, mid, hi)
                 amm_data["spot"] = int(amm.spot_price()[0]) * 100 / denom
             due, funded, _supply = (int(v) for v in bond.redemption_state())
-            paid = sum(int(log.paid) for log in bond.Redeemed.range(self.deployment.block, None))
+            paid = sum(int(log.paid) for log in self._events(bond.Redeemed))
             bonds[b] = {
                 "symbol": t["symbol"],
                 "rate_pct": t["coupon_rate_bps"] / 100,
@@ -472,6 +472,15 @@ class Scenario:
         }
         self.history.append(snapshot)
         return snapshot
+
+    def _events(self, event: Any) -> list[Any]:
+        """Every log of ``event`` since the deployment."""
+        return list(event.range(self.deployment.block, self._head() + 1))
+
+    def _head(self) -> int:
+        from ape import chain
+
+        return int(chain.blocks.head.number)
 
     @staticmethod
     def _holds_or_held(bond: Any, investor: Any) -> bool:
@@ -537,7 +546,7 @@ class Scenario:
             "final_chain_time": last["chain_time"],
             "bonds": {},
             "macro_updates": len(
-                list(self.macro.ObservationReported.range(self.deployment.block, None))
+                list(self._events(self.macro.ObservationReported))
             ),
             "conversion": last["conversion"],
             "keeper": last["keeper"],
@@ -550,7 +559,7 @@ class Scenario:
                 "raised_units": s["escrow"]["raised"],
                 "round_phase": s["escrow"]["phase"],
                 "investors_delivered": s["escrow"]["delivered"],
-                "price_updates": len(list(feed.AnswerUpdated.range(self.deployment.block, None))),
+                "price_updates": len(list(self._events(feed.AnswerUpdated))),
                 "trades": self.trades[b],
                 "coupon_periods_due": s["coupons"]["due"],
                 "coupons_funded_units": s["coupons"]["funded"],
