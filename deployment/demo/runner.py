@@ -22,12 +22,13 @@ The demo users act through ape accounts; the keeper acts only through its own pr
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import math
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -91,6 +92,16 @@ class DemoRun:
         self.custodian: CustodianServer | None = None
         self.prices: dict[str, Decimal] = {}
         self.started = time.monotonic()
+        self.timing: dict[str, float] = {}
+
+    @contextlib.contextmanager
+    def timed(self, what: str) -> Iterator[None]:
+        """Add the wall time of the block to ``timing[what]`` (reported in the summary)."""
+        started = time.monotonic()
+        try:
+            yield
+        finally:
+            self.timing[what] = self.timing.get(what, 0.0) + time.monotonic() - started
 
     # ------------------------------------------------------------------ plumbing
     def log(self, ts: int, kind: str, detail: str) -> None:
@@ -122,23 +133,33 @@ class DemoRun:
         self.project = project
         self.accounts = accounts
         self.s = scenario.Scenario(self)
-        self.s.deploy()
+        with self.timed("deploy"):
+            self.s.deploy()
         self.custodian = CustodianServer().start()
         self.s.write_configs()
-        self.s.onboard()
+        with self.timed("onboarding"):
+            self.s.onboard()
         self.keeper = KeeperProcess(
             self.out / "keeper.yaml", self.s.health_port, self.out / "keeper.log"
         )
-        self.keeper.start(JOBS)
+        with self.timed("keeper start"):
+            self.keeper.start(JOBS)
         self.step("keeper started")
-        for ts, label in self.s.schedule():
+        schedule = self.s.schedule()
+        for ts, label in schedule:
             self.node_jump(ts)
             self.s.move_prices()
-            self.keeper.settle(JOBS)
-            self.s.act(label)
-            self.keeper.settle(JOBS)
-            self.step(label)
+            with self.timed("keeper work"):
+                self.keeper.settle(JOBS)
+            with self.timed("users"):
+                self.s.act(label)
+            with self.timed("keeper work"):
+                self.keeper.settle(JOBS)
+            with self.timed("status reads"):
+                self.step(label)
         summary = self.s.summary()
+        summary["steps"] = len(schedule)
+        summary["timing_s"] = {k: round(v, 1) for k, v in self.timing.items()}
         summary["wall_seconds"] = round(time.monotonic() - self.started, 1)
         (self.out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
         self.s.plot(self.out / "demo.png")

@@ -374,6 +374,9 @@ class Scenario:
                 amm.sell(size, out, trader, now + 3600, sender=trader)
         except Exception as exc:  # the band refuses the trade: that is the AMM's job
             reason = getattr(exc, "message", None) or str(exc).splitlines()[0]
+            import sys
+
+            print(f"TRADE {b} {buy} {reason}", file=sys.stderr)
             self.run.log(now, "amm", f"{b}: {'buy' if buy else 'sell'} refused ({reason})")
             return
         self.trades[b] += 1
