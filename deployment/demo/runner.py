@@ -153,8 +153,6 @@ class DemoRun:
                 self.keeper.settle(JOBS)
             with self.timed("users"):
                 self.s.act(label)
-            with self.timed("keeper work"):
-                self.keeper.settle(JOBS)
             with self.timed("status reads"):
                 self.step(label)
         summary = self.s.summary()

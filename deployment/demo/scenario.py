@@ -48,6 +48,7 @@ class Scenario:
         self.lp_removed: dict[str, bool] = {b: False for b in BONDS}
         self.health_port = 0
         self.history: list[dict[str, Any]] = []
+        self._event_cache: dict[str, tuple[int, list[Any]]] = {}
 
     # ------------------------------------------------------------------ deploy
     def deploy(self) -> None:
@@ -354,13 +355,21 @@ class Scenario:
         self.run.log(now, "amm", f"{b}: pool seeded with {amount / TOKEN:,.0f} bonds")
 
     def _trade(self, b: str, now: int) -> None:
+        """One arbitrage-style trade: a holder buys when the pool is below the oracle
+        price and sells when it is above, for 0.5 % of the pool (about 1 % of price
+        impact), so trades keep the pool near the custodian's price inside the band."""
         c = self.c[b]
         amm, bond = c["amm"], c["bond"]
         trader = self.investors[1 + self.rng.randrange(len(self.investors) - 1)]
-        size = int(bond.balanceOf(trader)) // 10
+        x = int(amm.reserves()[0])
+        spot = int(amm.spot_price()[0])
+        oracle = int(amm.oracle_price()[0])
+        buy = spot < oracle
+        size = x // 200
+        if not buy:
+            size = min(size, int(bond.balanceOf(trader)) // 2)
         if size == 0:
             return
-        buy = self.rng.random() < 0.5
         try:
             if buy:
                 cost = int(amm.quote_buy(size)[2])
@@ -374,9 +383,6 @@ class Scenario:
                 amm.sell(size, out, trader, now + 3600, sender=trader)
         except Exception as exc:  # the band refuses the trade: that is the AMM's job
             reason = getattr(exc, "message", None) or str(exc).splitlines()[0]
-            import sys
-
-            print(f"TRADE {b} {buy} {reason}", file=sys.stderr)
             self.run.log(now, "amm", f"{b}: {'buy' if buy else 'sell'} refused ({reason})")
             return
         self.trades[b] += 1
@@ -477,8 +483,15 @@ class Scenario:
         return snapshot
 
     def _events(self, event: Any) -> list[Any]:
-        """Every log of ``event`` since the deployment."""
-        return list(event.range(self.deployment.block, self._head() + 1))
+        """Every log of ``event`` since the deployment (read incrementally: each call
+        only asks the node for the blocks mined since the previous call)."""
+        key = f"{event.contract.address}:{event.name}"
+        seen, logs = self._event_cache.get(key, (self.deployment.block - 1, []))
+        head = self._head()
+        if head > seen:
+            logs = logs + list(event.range(seen + 1, head + 1))
+            self._event_cache[key] = (head, logs)
+        return logs
 
     def _head(self) -> int:
         from ape import chain
@@ -548,9 +561,7 @@ class Scenario:
             "deployment_block": self.deployment.block,
             "final_chain_time": last["chain_time"],
             "bonds": {},
-            "macro_updates": len(
-                list(self._events(self.macro.ObservationReported))
-            ),
+            "macro_updates": len(list(self._events(self.macro.ObservationReported))),
             "conversion": last["conversion"],
             "keeper": last["keeper"],
         }
