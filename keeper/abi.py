@@ -142,6 +142,7 @@ BOND_COUPON_CLAIM_ABI: list[dict[str, Any]] = [
         ["uint256"],
     ),
     _fn("converted", [], ["bool"]),
+    _fn("WHITELIST", [], ["address"]),
 ]
 
 WHITELIST_ABI: list[dict[str, Any]] = [
