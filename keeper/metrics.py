@@ -25,6 +25,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from functools import cached_property
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -95,6 +96,49 @@ class Metrics:
     def value(self, name: str, labels: dict[str, str] | None = None) -> float | None:
         """Current sample value (tests and ``keeper status``)."""
         return self.registry.get_sample_value(name, labels or {})
+
+    # ------------------------------------------------ escrow, amm, conversion jobs
+    # Registered on first use (cached_property) so this block stands apart from the
+    # metrics created in __init__:
+    #   keeper_escrow_open_positions{round}        positions not yet served (0 when done)
+    #   keeper_escrow_skipped_positions{round}     payouts process_batch would skip now
+    #   keeper_amm_uncollected_coupon_units{pool}  funded coupons the pool has not collected
+    #   keeper_conversion_check_code{contract}     DebtConversion.check() condition (0 = OK)
+    @cached_property
+    def escrow_open_positions(self) -> Gauge:
+        return Gauge(
+            "keeper_escrow_open_positions",
+            "Escrow positions still to be served (bonds or refund) after the round ended",
+            ["round"],
+            registry=self.registry,
+        )
+
+    @cached_property
+    def escrow_skipped_positions(self) -> Gauge:
+        return Gauge(
+            "keeper_escrow_skipped_positions",
+            "Escrow payouts that fail now (PositionSkipped: blacklist, pause); alert when > 0",
+            ["round"],
+            registry=self.registry,
+        )
+
+    @cached_property
+    def amm_uncollected_coupons(self) -> Gauge:
+        return Gauge(
+            "keeper_amm_uncollected_coupon_units",
+            "Funded coupons owed to the pool and not collected yet (stablecoin units)",
+            ["pool"],
+            registry=self.registry,
+        )
+
+    @cached_property
+    def conversion_check_code(self) -> Gauge:
+        return Gauge(
+            "keeper_conversion_check_code",
+            "DebtConversion.check() condition code (0 = convert() would succeed)",
+            ["contract"],
+            registry=self.registry,
+        )
 
 
 class HealthServer:

@@ -100,7 +100,17 @@ def _abi(contract_type: Any) -> list[dict[str, Any]]:
 class Deployed:
     """MockUSDC + Whitelist + BondToken (two holders), deployed with web3."""
 
-    def __init__(self, node: AnvilNode, project: Any, accounts: list[Any]) -> None:
+    def __init__(
+        self,
+        node: AnvilNode,
+        project: Any,
+        accounts: list[Any],
+        *,
+        first_dates: list[int] | None = None,
+    ) -> None:
+        """``first_dates`` replaces the first coupon dates of the schedule (unix s,
+        increasing, before the next regular date): coupons that fall due seconds from
+        now, in chain time that follows the wall clock."""
         w3 = node.w3
         self.w3 = w3
         admin, kyc, agent, minter = (
@@ -129,11 +139,15 @@ class Deployed:
         from datetime import date
 
         self.terms = BondTerms(issue, date(issue.year + 3, issue.month, min(issue.day, 28)))
+        dates = list(self.terms.dates)
+        if first_dates:
+            assert first_dates == sorted(first_dates) and first_dates[-1] < dates[len(first_dates)]
+            dates[: len(first_dates)] = first_dates
         self.bond = deploy(
             "BondToken", "Bondline 5% 2031", "BL31", "XS0000000001", accounts[5].address,
             self.usdc.address, whitelist.address, self.terms.denomination_units,
             self.terms.issue_volume, self.terms.rate_bps, self.terms.frequency,
-            bond_math.to_timestamp(self.terms.issue), int(self.terms.basis), self.terms.dates,
+            bond_math.to_timestamp(self.terms.issue), int(self.terms.basis), dates,
             self.terms.coupons, admin,
         )  # fmt: skip
         fns = self.bond.functions

@@ -99,3 +99,69 @@ def mine_at(chain, timestamp: int) -> None:
     if timestamp > chain.pending_timestamp:
         chain.pending_timestamp = timestamp
     chain.mine()
+
+
+# ------------------------------------------------ escrow, amm and conversion jobs
+def job_settings(data_dir: Path, jobs: dict[str, Any], tx: dict[str, Any] | None = None):
+    """Keeper settings running ``jobs`` (the ``jobs:`` mapping of the YAML file)."""
+    return parse_settings(
+        {
+            "version": 1,
+            "chain": {"network": "ethereum:local:foundry"},
+            "signer": {"test_account": 3},
+            "data_dir": str(data_dir),
+            "health": {"enabled": False},
+            "tx": tx or {"stuck_after_s": 5, "receipt_timeout_s": 30, "poll_interval_s": 0.05},
+            "jobs": jobs,
+        }
+    )
+
+
+@pytest.fixture
+def make_job_keeper(chain, tmp_path) -> Callable[..., Keeper]:
+    """make_job_keeper(signer, jobs, name="a", tx=None) -> Keeper over tmp_path/name."""
+    made: list[Keeper] = []
+
+    def _make(signer: Any, jobs: dict[str, Any], name: str = "a", **kw: Any) -> Keeper:
+        keeper = Keeper(
+            job_settings(tmp_path / name, jobs, **kw), Chain.from_provider(chain.provider, signer)
+        )
+        made.append(keeper)
+        return keeper
+
+    yield _make
+    for keeper in made:
+        keeper.close()
+
+
+@pytest.fixture
+def stranger(accounts):
+    """A fresh account with gas money and no role anywhere: the escrow, amm and
+    conversion jobs need none."""
+    account = accounts.generate_test_account()
+    account.balance = 10**21
+    return account
+
+
+def rpc(chain, method: str, params: list[Any]) -> Any:
+    answer = chain.provider.web3.provider.make_request(method, params)
+    if "error" in answer:
+        raise RuntimeError(f"{method}: {answer['error']}")
+    return answer.get("result")
+
+
+def reverted_receipts(chain, keepers: list[Keeper]) -> list[str]:
+    """Hashes of every mined transaction of these keepers with status 0 (checked on
+    chain, not only in their stores)."""
+    w3 = chain.provider.web3
+    bad = []
+    for keeper in keepers:
+        for rec in keeper.store.all():
+            for tx_hash in rec.hashes:
+                try:
+                    receipt = w3.eth.get_transaction_receipt(tx_hash)
+                except Exception:
+                    continue
+                if int(receipt["status"]) == 0:
+                    bad.append(tx_hash)
+    return bad

@@ -7,9 +7,11 @@ import json
 import signal
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.request
 
+import pytest
 import yaml
 
 from tests.integration.anvil import AnvilNode, Deployed, free_port, keeper_env
@@ -36,11 +38,21 @@ def _metric(body: str, name: str) -> float:
     return total
 
 
-def test_daemon__node_outage_recovered_status_and_sigterm(tmp_path, project, accounts):
+OUTAGE_S = 30.0  # issue #7: the node is down for 30 s
+STARTUP_ALLOWANCE_S = 40  # deploy + keeper start-up, before the outage begins
+
+
+@pytest.mark.slow
+def test_daemon__30s_node_outage__coupons_due_meanwhile_funded_once__status_and_sigterm(
+    tmp_path, project, accounts
+):
     node = AnvilNode(tmp_path)
     node.start()
     try:
-        deployed = Deployed(node, project, list(accounts))
+        # Coupons 1 and 2 fall due (chain time follows the wall clock here) while the node
+        # is down: the outage starts 5 s before the first date, the second is 10 s later.
+        t1 = node.timestamp_now() + STARTUP_ALLOWANCE_S
+        deployed = Deployed(node, project, list(accounts), first_dates=[t1, t1 + 10])
         port = free_port()
         config = tmp_path / "keeper.yaml"
         config.write_text(
@@ -74,16 +86,28 @@ def test_daemon__node_outage_recovered_status_and_sigterm(tmp_path, project, acc
         metrics = f"http://127.0.0.1:{port}/metrics"
         try:
             wait_for(lambda: _get(health)[0] == 200, 60, "a healthy keeper")
-            # The node goes away: runs fail, counted in the metrics.
+            assert deployed.bond.functions.recorded_periods().call() == 0  # nothing due yet
+            lead = t1 - 5 - time.time()
+            assert lead > 0, "start-up took longer than STARTUP_ALLOWANCE_S; raise it"
+            time.sleep(lead)
+            # The node goes away (dumping its state) for 30 s: runs fail, counted in the
+            # metrics, and the daemon keeps going.
             node.stop()
+            down_at = time.monotonic()
             wait_for(
                 lambda: _metric(_get(metrics)[1], FAILURES) >= 2,
-                30,
+                OUTAGE_S,
                 "failed runs while the node is down",
             )
-            # Back, with its state; meanwhile two coupon dates have passed.
+            time.sleep(max(0.0, OUTAGE_S - (time.monotonic() - down_at)))
+            assert proc.poll() is None, "the daemon must survive the outage"
+            # Back from its dumped state; both coupon dates passed meanwhile. The chain
+            # moves on (a block at the current time) and the keeper catches up.
             node.start(load_state=True)
-            node.mine(deployed.coupon_date(2) + 60)
+            assert time.monotonic() - down_at >= OUTAGE_S
+            assert deployed.funded(1) == (deployed.funded(1)[0], 0)
+            node.mine()
+            assert node.timestamp_now() > deployed.coupon_date(2)
             wait_for(lambda: deployed.funded(2)[1] == deployed.funded(2)[0] > 0, 60, "catch-up")
             assert deployed.funded(1)[1] == deployed.funded(1)[0]
             assert deployed.funding_count(1) == deployed.funding_count(2) == 1
