@@ -20,7 +20,7 @@ def plot_history(history: list[dict[str, Any]], path: Path) -> None:
         rows = [(w, s["bonds"][name]) for w, s in zip(when, history, strict=True)]
         src = [(w, b["feed"]["source"]) for w, b in rows if b["feed"]["source"] is not None]
         chain = [(w, b["feed"]["answer"]) for w, b in rows if b["feed"]["answer"] is not None]
-        band = [(w, b["amm"]["band"], b["amm"]["spot"]) for w, b in rows if b["amm"]["x"]]
+        band = [(w, b["amm"]["band"], b["amm"]["spot"]) for w, b in rows if b["amm"]["x"] > 1]
         if src:
             ax.plot(*zip(*src, strict=True), ".", color="0.6", label="custodian quote")
         if chain:

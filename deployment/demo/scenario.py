@@ -49,6 +49,8 @@ class Scenario:
         self.health_port = 0
         self.history: list[dict[str, Any]] = []
         self._event_cache: dict[str, tuple[int, list[Any]]] = {}
+        self.redeemed: dict[str, bool] = {b: False for b in BONDS}
+        self.plt_claimed = False
 
     # ------------------------------------------------------------------ deploy
     def deploy(self) -> None:
@@ -87,6 +89,7 @@ class Scenario:
             t = self.terms[b]
             t["coupon_dates"] = [int(p["record_ts"]) for p in t["schedule"]]
             t["round_deadline"] = int(t["round"]["deadline"])
+        self.maturity = {b: int(self.c[b]["bond"].maturityDate()) for b in BONDS}
         self.run.log(d.deployed_at, "deploy", f"protocol deployed at block {d.block}")
 
     # ----------------------------------------------------------------- configs
@@ -171,14 +174,14 @@ class Scenario:
             "logging": {"level": "INFO", "json": True},
             "jobs": {
                 "escrow": {
-                    "interval_s": 0.3,
+                    "interval_s": 0.2,
                     "rounds": [
                         {"name": b, "address": f"@{b}.escrow", "from_block": self.deployment.block}
                         for b in BONDS
                     ],
                 },
                 "prices": {
-                    "interval_s": 0.3,
+                    "interval_s": 0.2,
                     "batcher": "@price_batcher",
                     "feeds": [
                         {
@@ -192,7 +195,7 @@ class Scenario:
                     ],
                 },
                 "macro": {
-                    "interval_s": 0.3,
+                    "interval_s": 0.2,
                     "sovereigns": [
                         {
                             "name": country,
@@ -204,17 +207,17 @@ class Scenario:
                     ],
                 },
                 "coupons": {
-                    "interval_s": 0.3,
+                    "interval_s": 0.2,
                     "bonds": [
                         {"name": b, "address": f"@{b}.bond", "auto_approve": True} for b in BONDS
                     ],
                 },
                 "amm": {
-                    "interval_s": 0.3,
+                    "interval_s": 0.2,
                     "pools": [{"name": b, "address": f"@{b}.amm"} for b in BONDS],
                 },
                 "conversion": {
-                    "interval_s": 0.3,
+                    "interval_s": 0.2,
                     "contracts": [{"name": "sovereign", "address": "@sovereign.conversion"}],
                 },
             },
@@ -321,12 +324,13 @@ class Scenario:
         node = self.run.node
         assert node is not None
         now = node.timestamp_now()
+        coupon_step = any(w in label for w in ("coupon", "maturity", "wrap-up"))
         for b in BONDS:
             c = self.c[b]
             bond, amm = c["bond"], c["amm"]
-            maturity = int(bond.maturityDate())
-            delivered = int(bond.balanceOf(self.market_maker)) > 0
-            if delivered and not self.seeded[b] and now < maturity - 60 * DAY:
+            maturity = self.maturity[b]
+            delivered = not self.seeded[b] and int(bond.balanceOf(self.market_maker)) > 0
+            if delivered and now < maturity - 60 * DAY:
                 self._seed_pool(b, now)
             if self.seeded[b] and not self.lp_removed[b] and now >= maturity - 50 * DAY:
                 shares = int(amm.balanceOf(self.market_maker))
@@ -336,13 +340,15 @@ class Scenario:
                 self.run.log(now, "amm", f"{b}: market maker withdrew the pool's liquidity")
             if self.seeded[b] and not self.lp_removed[b] and "market" in label:
                 self._trade(b, now)
-            self._claim_coupons(b)
-            if now >= maturity:
+            if coupon_step:  # holders claim after each coupon date
+                self._claim_coupons(b)
+            if now >= maturity and not self.redeemed[b]:
                 self._redeem(b, now)
-        if self.conversion.conversionTime():
-            for holder in self.investors:
+        if not self.plt_claimed and self.conversion.conversionTime():
+            for holder in self.investors:  # PLT once, right after the conversion
                 if int(self.conversion.claimable(holder)) > 0:
                     self.conversion.claim(holder, sender=holder)
+            self.plt_claimed = True
 
     def _seed_pool(self, b: str, now: int) -> None:
         c = self.c[b]
@@ -405,6 +411,7 @@ class Scenario:
             balance = int(bond.balanceOf(holder))
             if balance:
                 bond.redeem(balance, sender=holder)
+        self.redeemed[b] = funded == due
 
     # ------------------------------------------------------------------ reading
     def _coupon_totals(self, b: str) -> dict[str, int]:
@@ -432,9 +439,9 @@ class Scenario:
             round_data = {
                 "phase": _phase(escrow.phase()),
                 "raised": int(totals.raised),
-                "target": int(escrow.TARGET()),
-                "investors": len(self.investors),
-                "delivered": sum(1 for inv in self.investors if self._holds_or_held(bond, inv)),
+                "target": int(t["round"]["target_units"]),
+                "investors": int(totals.investors),
+                "delivered": len(self._events(escrow.Claimed)),
             }
             _, answer, _, updated, _ = feed.latestRoundData()
             src = self.run.prices.get(b)
@@ -445,7 +452,7 @@ class Scenario:
                 "source": None if src is None else float(src),
             }
             x, _y, cash = (int(v) for v in amm.reserves())
-            denom = int(amm.DENOMINATION())
+            denom = int(t["denomination_units"])
             amm_data: dict[str, Any] = {"x": x / TOKEN, "cash": cash, "trades": self.trades[b],
                                         "band": (0.0, 0.0, 0.0), "spot": 0.0}  # fmt: skip
             if x and int(updated):
@@ -498,10 +505,6 @@ class Scenario:
 
         return int(chain.blocks.head.number)
 
-    @staticmethod
-    def _holds_or_held(bond: Any, investor: Any) -> bool:
-        return int(bond.balanceOf(investor)) > 0 or int(bond.redemption_of(investor)[0]) > 0
-
     def _macro(self) -> dict[str, Any]:
         country = self.terms["sovereign"]["country"]
         code = country.encode()
@@ -527,7 +530,7 @@ class Scenario:
         if not tau:
             holds, _code, reason = conv.check()
             return {"converted": False, "reason": "rule holds" if holds else str(reason)}
-        claimed = sum(int(conv.pltClaimed(h)) for h in self.investors)
+        claimed = sum(int(log.amount) for log in self._events(conv.PLTClaimed))
         return {
             "converted": True,
             "time": tau,
@@ -561,7 +564,16 @@ class Scenario:
             "deployment_block": self.deployment.block,
             "final_chain_time": last["chain_time"],
             "bonds": {},
-            "macro_updates": len(list(self._events(self.macro.ObservationReported))),
+            "macro_updates": len(self._events(self.macro.ObservationReported)),
+            "macro_prints": [
+                {
+                    "series": "debt_to_gdp" if int(log.series) == 1 else "gdp_growth",
+                    "period": int(log.period),
+                    "value_pct": int(log.value) / 100,
+                    "published_at": int(log.published_at),
+                }
+                for log in self._events(self.macro.ObservationReported)
+            ],
             "conversion": last["conversion"],
             "keeper": last["keeper"],
         }

@@ -34,7 +34,7 @@ def render_lines(s: dict[str, Any]) -> list[str]:
             f"age {f['age_s'] if f['age_s'] is not None else '-'} s"
         )
         a = b["amm"]
-        if a["x"]:
+        if a["x"] > 1:  # more than the locked minimum liquidity
             lines.append(
                 f"  AMM       band {a['band'][0]:.3f} .. {a['band'][2]:.3f}  spot "
                 f"{a['spot']:.3f} % of par   pool {a['x']:,.0f} bonds + {_usd(a['cash']).strip()} "
