@@ -256,6 +256,9 @@ class PricesJobRunner(Job):
                 heartbeat_s=feed.cfg.heartbeat_s,
             )
             if not decision.push:
+                # An open proposal of ours would make the decision "push" (its quote is
+                # newer than the round and far from it): none is waiting.
+                metrics.price_awaiting_confirmation.labels(feed=name).set(0)
                 if decision.reason == NOT_NEWER:
                     report.skipped.append(
                         f"{name}: {decision.reason} (quote at {decision.observed_at}, on chain "
