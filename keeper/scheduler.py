@@ -111,6 +111,9 @@ class Keeper:
             except JobNotAvailable as exc:
                 unavailable.append(str(exc))
                 continue
+            except Exception:  # e.g. an invalid oracle config: nothing may stay open
+                self.store.close()
+                raise
             self.intervals[name] = float(job_settings.interval_s)
         if unavailable:
             self.store.close()
