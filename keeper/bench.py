@@ -411,10 +411,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--interval", type=float, default=1.0, help="prices job interval, s")
     parser.add_argument("--block-time", type=int, default=1, help="Anvil block time, s")
     parser.add_argument("--feeds", type=int, default=64, help="feeds for (b)")
-    parser.add_argument("--seconds", type=float, default=60.0, help="duration of (b), s")
+    parser.add_argument(
+        "--seconds", type=float, default=40.0, help="duration of (b), s (scaled to a minute)"
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON document")
     args = parser.parse_args(argv)
+    from keeper import logs
+
     logging.basicConfig(level=logging.ERROR)
+    logs.configure("ERROR", json_format=False)  # job failures, with their reasons
 
     isins = [make_isin(i + 1) for i in range(max(args.feeds, 1) + 1)]
     quotes = Quotes()
