@@ -48,6 +48,44 @@ BOND_ABI: list[dict[str, Any]] = [
     _fn("fund_redemption", [("amount", "uint256")], [], "nonpayable"),
 ]
 
+PRICE_FEED_ABI: list[dict[str, Any]] = [
+    _fn("REPORTER_ROLE", [], ["bytes32"]),
+    _fn("FORWARDER_ROLE", [], ["bytes32"]),
+    _fn("hasRole", [("role", "bytes32"), ("account", "address")], ["bool"]),
+    _fn("decimals", [], ["uint8"]),
+    _fn("description", [], ["string"]),
+    _fn("max_deviation_bps", [], ["uint256"]),
+    _fn("latestRoundData", [], ["uint80", "int256", "uint256", "uint256", "uint80"]),
+    _fn("pending_move", [], ["address", "uint256", "uint256"]),
+    _fn("submit", [("answer", "uint256"), ("observed_at", "uint256")], ["bool"], "nonpayable"),
+]
+
+PRICE_FEED_BATCHER_ABI: list[dict[str, Any]] = [
+    _fn("MAX_BATCH", [], ["uint256"]),
+    _fn(
+        "submit_batch",
+        [("feeds", "address[]"), ("answers", "uint256[]"), ("observed_at", "uint256[]")],
+        ["uint256"],
+        "nonpayable",
+    ),
+]
+
+MACRO_FEED_ABI: list[dict[str, Any]] = [
+    _fn("REPORTER_ROLE", [], ["bytes32"]),
+    _fn("hasRole", [("role", "bytes32"), ("account", "address")], ["bool"]),
+    _fn("frequency", [("code", "bytes3")], ["uint256"]),
+    _fn("latest", [("code", "bytes3"), ("series", "uint8")],
+        ["uint256", "int256", "uint256", "uint256", "uint256"]),
+    _fn("observation", [("code", "bytes3"), ("series", "uint8"), ("period", "uint256")],
+        ["int256", "uint256", "uint256", "uint256"]),
+    _fn("period_end", [("code", "bytes3"), ("period", "uint256")], ["uint256"]),
+    _fn("report", [("code", "bytes3"), ("series", "uint8"), ("period", "uint256"),
+                   ("value_bps", "int256"), ("published_at", "uint256")], ["uint256"],
+        "nonpayable"),
+    _fn("report_pair", [("code", "bytes3"), ("period", "uint256"), ("debt_bps", "int256"),
+                        ("growth_bps", "int256"), ("published_at", "uint256")], [], "nonpayable"),
+]  # fmt: skip
+
 # --------------------------------------------- escrow, amm and conversion jobs
 # Escrow: Position and Totals are Vyper structs, returned as ABI tuples.
 

@@ -17,6 +17,7 @@ import click
 from keeper.exceptions import (
     ChainError,
     ConfigError,
+    ConfigIssue,
     JobNotAvailable,
     SignerError,
     UnsafeStateError,
@@ -82,9 +83,11 @@ def main() -> None:
 
     For every configured bond it rolls coupon record dates and funds coupons and the
     redemption from the paying agent when CHAIN time says they are due (partial funding,
-    with an alert, when the agent is short). Jobs are level-triggered: they compare what
-    the chain says is due with what is done, so restarts, missed runs and downtime are
-    caught up and nothing is done twice.
+    with an alert, when the agent is short); it pushes custodian prices to PriceFeeds
+    (deviation threshold + heartbeat) and macro statistics to the MacroFeed (new periods
+    and revisions), values from the oracle package. Jobs are level-triggered: they compare
+    what the chain says is due with what is done, so restarts, missed runs and downtime
+    are caught up and nothing is done twice.
 
     \b
     Start here:
@@ -124,12 +127,65 @@ def check_config(config_file: Path) -> None:
     click.echo(f"  network:  {settings.chain.network}")
     click.echo(f"  signer:   {signer}")
     click.echo(f"  data dir: {settings.data_dir}")
+    if settings.oracle_config is not None:
+        click.echo(f"  oracle:   {settings.oracle_config}")
+    try:
+        _check_jobs(settings)
+    except ConfigError as exc:
+        _fail(2, str(exc))
     for name in settings.enabled_jobs():
         job = getattr(settings.jobs, name)
         click.echo(f"  job {name}: every {job.interval_s:g} s")
         if name == "coupons":
             for bond in job.bonds:
                 click.echo(f"    bond {bond.name} at {bond.address}")
+        elif name == "prices":
+            if job.batcher:
+                click.echo(f"    batcher {job.batcher} (several due feeds in one transaction)")
+            for feed in job.feeds:
+                click.echo(
+                    f"    feed {feed.name} at {feed.address}: oracle feed {feed.feed}, "
+                    f"heartbeat {feed.heartbeat_s} s, deviation {feed.deviation_bps} bps"
+                )
+        elif name == "macro":
+            for sovereign in job.sovereigns:
+                click.echo(
+                    f"    sovereign {sovereign.name} ({sovereign.country}) at "
+                    f"{sovereign.address}: oracle feeds {sovereign.debt_feed}, "
+                    f"{sovereign.growth_feed}"
+                )
+
+
+def _check_jobs(settings: KeeperSettings) -> None:
+    """The parts of the jobs' set-up that need no chain: the oracle config loads and names
+    the feeds the prices and macro jobs use, with the right kind, series and country."""
+    from keeper.jobs.feeds import load_oracle, oracle_feed
+
+    enabled = settings.enabled_jobs()
+    if "prices" not in enabled and "macro" not in enabled:
+        return
+    oracle = load_oracle(settings.oracle_config, "prices" if "prices" in enabled else "macro")
+    if "prices" in enabled and settings.jobs.prices is not None:
+        for i, feed in enumerate(settings.jobs.prices.feeds):
+            oracle_feed(oracle, feed.feed, f"jobs.prices.feeds[{i}].feed ({feed.name})", "price")
+    if "macro" in enabled and settings.jobs.macro is not None:
+        for i, sovereign in enumerate(settings.jobs.macro.sovereigns):
+            for key, series in (("debt_feed", "debt_to_gdp"), ("growth_feed", "gdp_growth")):
+                where = f"jobs.macro.sovereigns[{i}].{key} ({sovereign.name})"
+                feed = oracle_feed(oracle, getattr(sovereign, key), where, "macro")
+                if getattr(feed, "series", None) != series or feed.country != sovereign.country:
+                    raise ConfigError(
+                        str(settings.oracle_config),
+                        [
+                            ConfigIssue(
+                                where,
+                                f"oracle feed {feed.name!r} is {feed.country} "
+                                f"{getattr(feed, 'series', '?')}, not {sovereign.country} "
+                                f"{series}",
+                                f"name the {sovereign.country} {series} feed",
+                            )
+                        ],
+                    )
 
 
 def _connect(settings: KeeperSettings, network: str | None) -> Any:
@@ -146,7 +202,7 @@ def _build_keeper(settings: KeeperSettings, chain: Any, dry_run: bool) -> Any:
 
     try:
         return Keeper(settings, chain, dry_run=dry_run)
-    except JobNotAvailable as exc:
+    except (JobNotAvailable, ConfigError) as exc:
         _fail(2, str(exc))
 
 
@@ -213,8 +269,9 @@ def once(config_path: Path, network: str | None, dry_run: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 def status(config_path: Path, network: str | None, as_json: bool) -> None:
     """Show what is due and what is done: chain time, per bond the periods due,
-    recorded and unfunded, the redemption, the agent's balance and allowance, and the
-    transactions still pending in data_dir. Sends nothing."""
+    recorded and unfunded, the redemption, the agent's balance and allowance; per price
+    feed the on-chain answer, updatedAt, age, heartbeat and deviation; per sovereign the
+    latest macro values; and the transactions still pending in data_dir. Sends nothing."""
     settings = _load(config_path)
     _setup_logging(settings, json_logs=False)
     try:
@@ -256,22 +313,75 @@ def status(config_path: Path, network: str | None, as_json: bool) -> None:
         if isinstance(rows, dict):
             click.echo(f"  error: {rows['error']}")
             continue
+        printer = _STATUS_PRINTERS.get(name, _print_generic_row)
         for row in rows:
-            click.echo(
-                f"  {row['bond']} {row['address']}: due {row['due_periods']}/{row['periods']} "
-                f"periods, recorded {row['recorded_periods']}"
-                + ("  (roll needed)" if row["roll_needed"] else "")
-            )
-            if row["next_coupon_date"]:
-                click.echo(f"    next coupon date {row['next_coupon_date']}")
-            for item in row["unfunded_coupons"]:
-                click.echo(f"    coupon {item['period']}: funded {item['funded']} of {item['due']}")
-            red = row["redemption"]
-            if red["due"]:
-                click.echo(f"    redemption: funded {red['funded']} of {red['due']}")
-            click.echo(
-                f"    agent balance {row['agent_balance']}, allowance {row['agent_allowance']}"
-            )
+            printer(row)
+
+
+def _print_coupons_row(row: dict[str, Any]) -> None:
+    click.echo(
+        f"  {row['bond']} {row['address']}: due {row['due_periods']}/{row['periods']} "
+        f"periods, recorded {row['recorded_periods']}"
+        + ("  (roll needed)" if row["roll_needed"] else "")
+    )
+    if row["next_coupon_date"]:
+        click.echo(f"    next coupon date {row['next_coupon_date']}")
+    for item in row["unfunded_coupons"]:
+        click.echo(f"    coupon {item['period']}: funded {item['funded']} of {item['due']}")
+    red = row["redemption"]
+    if red["due"]:
+        click.echo(f"    redemption: funded {red['funded']} of {red['due']}")
+    click.echo(f"    agent balance {row['agent_balance']}, allowance {row['agent_allowance']}")
+
+
+def _print_prices_row(row: dict[str, Any]) -> None:
+    if row["round_id"]:
+        price = f"{row['price_percent_of_par']} % of par (answer {row['answer']})"
+        updated = f"updatedAt {row['updated_at']}, age {row['age_s']} s"
+    else:
+        price, updated = "no round yet", "never updated"
+    overdue = "  (heartbeat overdue)" if row["heartbeat_overdue"] else ""
+    click.echo(f"  {row['feed']} {row['address']} (oracle feed {row['oracle_feed']}):")
+    click.echo(f"    {price}; {updated}{overdue}")
+    click.echo(
+        f"    heartbeat {row['heartbeat_s']} s, deviation {row['deviation_bps']} bps "
+        f"(large moves above {row['feed_max_deviation_bps']} bps need a second reporter)"
+    )
+    if row["pending_move"]:
+        move = row["pending_move"]
+        click.echo(
+            f"    large move pending confirmation: {move['answer']} observed at "
+            f"{move['observed_at']} by {move['proposer']}"
+        )
+
+
+def _print_macro_row(row: dict[str, Any]) -> None:
+    frequency = {1: "annual", 4: "quarterly"}.get(row["frequency"], str(row["frequency"]))
+    click.echo(f"  {row['sovereign']} {row['country']} at {row['address']} ({frequency}):")
+    for series in ("debt_to_gdp", "gdp_growth"):
+        item = row[series]
+        if item is None:
+            click.echo(f"    {series}: nothing reported")
+            continue
+        click.echo(
+            f"    {series}: period {item['period']} = {item['value_bps']} bps "
+            f"(version {item['version']}), published {item['published_at']}, "
+            f"age {item['age_s']} s"
+        )
+
+
+def _print_generic_row(row: dict[str, Any]) -> None:
+    head, *rest = list(row.items()) or [("", "")]
+    click.echo(f"  {head[0]} {head[1]}:")
+    for key, value in rest:
+        click.echo(f"    {key}: {json.dumps(value)}")
+
+
+_STATUS_PRINTERS = {
+    "coupons": _print_coupons_row,
+    "prices": _print_prices_row,
+    "macro": _print_macro_row,
+}
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -11,8 +11,11 @@ keepers in one test process do not collide). Metric names:
 ``keeper_tx_bumps_total``            fee bumps of stuck transactions
 ``keeper_nonce_conflicts_total``     our nonce used by another process
 ``keeper_signer_balance_eth``        the signer's native balance
-``keeper_feed_last_push_age_seconds`` chain time since the feed's latest on-chain update
-``keeper_feed_rejections_total``     oracle values refused (per feed and reason)
+``keeper_price_age_seconds``         chain time since the PriceFeed's latest round (+Inf: none)
+``keeper_price_awaiting_confirmation`` 1 while our large move waits for a second reporter
+``keeper_oracle_rejections_total``   oracle observations refused (per feed and reason)
+``keeper_feed_no_value``             1 while an oracle feed has no acceptable value
+``keeper_macro_age_seconds``         chain time since the latest macro value's publication
 ``keeper_coupon_shortfall_units``    stablecoin units due but not fundable (alert on > 0)
 ``keeper_breaker_open``              1 while a job is paused by the circuit breaker
 ==================================== =====================================================
@@ -71,14 +74,35 @@ class Metrics:
         self.signer_balance = Gauge(
             "keeper_signer_balance_eth", "Native balance of the signer", registry=r
         )
-        self.feed_age = Gauge(
-            "keeper_feed_last_push_age_seconds",
-            "Chain time since the feed's latest on-chain update",
+        self.price_age = Gauge(
+            "keeper_price_age_seconds",
+            "Chain time minus updatedAt of the PriceFeed's latest round (+Inf before the first)",
             ["feed"],
             registry=r,
         )
-        self.feed_rejections = Counter(
-            "keeper_feed_rejections", "Oracle values refused", ["feed", "reason"], registry=r
+        self.price_awaiting_confirmation = Gauge(
+            "keeper_price_awaiting_confirmation",
+            "1 while a large move we reported waits for a second reporter's confirmation",
+            ["feed"],
+            registry=r,
+        )
+        self.oracle_rejections = Counter(
+            "keeper_oracle_rejections",
+            "Oracle observations (or whole feeds) refused, by reason; never pushed",
+            ["feed", "reason"],
+            registry=r,
+        )
+        self.feed_no_value = Gauge(
+            "keeper_feed_no_value",
+            "1 while the oracle feed has no acceptable value (nothing can be pushed)",
+            ["feed"],
+            registry=r,
+        )
+        self.macro_age = Gauge(
+            "keeper_macro_age_seconds",
+            "Chain time minus published_at of the MacroFeed's latest value (+Inf: none)",
+            ["sovereign", "series"],
+            registry=r,
         )
         self.coupon_shortfall = Gauge(
             "keeper_coupon_shortfall_units",

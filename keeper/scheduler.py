@@ -94,7 +94,13 @@ class Keeper:
         self.tx = TxManager(
             chain, settings.tx, self.store, self.metrics, dry_run=dry_run, stop=self.stop
         )
-        self.ctx = JobContext(chain=chain, tx=self.tx, metrics=self.metrics, dry_run=dry_run)
+        self.ctx = JobContext(
+            chain=chain,
+            tx=self.tx,
+            metrics=self.metrics,
+            dry_run=dry_run,
+            oracle_config=settings.oracle_config,
+        )
         self.jobs: dict[str, Job] = {}
         self.intervals: dict[str, float] = {}
         unavailable: list[str] = []
@@ -105,6 +111,9 @@ class Keeper:
             except JobNotAvailable as exc:
                 unavailable.append(str(exc))
                 continue
+            except Exception:  # e.g. an invalid oracle config: nothing may stay open
+                self.store.close()
+                raise
             self.intervals[name] = float(job_settings.interval_s)
         if unavailable:
             self.store.close()

@@ -64,6 +64,8 @@ REVERTED = "reverted"
 CANCELLED = "cancelled"  # replaced by a self-transfer: the action was no longer needed
 DROPPED = "dropped"  # nonce used by another process, or never reached the node
 FINAL = (MINED, REVERTED, CANCELLED, DROPPED)
+# How long a receipt may lag behind the nonce it used before another process is blamed.
+NONCE_RECEIPT_GRACE_S = 1.5
 
 
 # ------------------------------------------------------------------------ fee policy
@@ -504,13 +506,24 @@ class TxManager:
                 continue
         return None
 
+    def _receipt_within(self, rec: TxRecord, seconds: float) -> Any | None:
+        deadline = time.monotonic() + seconds
+        while True:
+            receipt = self._receipt(rec)
+            if receipt is not None or time.monotonic() >= deadline:
+                return receipt
+            time.sleep(min(0.1, seconds))
+
     def _settle(self, rec: TxRecord) -> TxResult | None:
         """If ``rec`` is final on chain, record it and return the result (or raise)."""
         receipt = self._receipt(rec)
         if receipt is None:
             if self._chain_nonce("latest") > rec.nonce:
                 # Our nonce is used, by none of our hashes (or the receipt would exist).
-                receipt = self._receipt(rec)  # re-check: a block may just have landed
+                # Re-check for a moment first: a block may just have landed, and a node
+                # (Anvil with interval mining, or RPC backends behind a load balancer) can
+                # show the new nonce a little before it serves the receipt.
+                receipt = self._receipt_within(rec, NONCE_RECEIPT_GRACE_S)
                 if receipt is None:
                     self.store.finish(rec, DROPPED, reason="nonce used by another transaction")
                     self.metrics.nonce_conflicts.inc()

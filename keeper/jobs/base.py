@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from keeper.chain import Chain
@@ -24,6 +25,7 @@ class JobContext:
     tx: TxManager
     metrics: Metrics
     dry_run: bool = False
+    oracle_config: Path | None = None  # the oracle YAML (``oracle_config``: prices, macro)
 
 
 @dataclass

@@ -18,6 +18,9 @@ from keeper.chain import Chain
 from keeper.scheduler import Keeper
 from keeper.settings import KeeperSettings, parse_settings
 from tests.conftest import TOKEN
+from tests.integration.feeds import keeper_config
+from tests.oracle.conftest import TOKEN as CUSTODIAN_TOKEN
+from tests.oracle.conftest import TOKEN_ENV as CUSTODIAN_TOKEN_ENV
 
 COUPON_FUNDED = "0x" + keccak(text="CouponFunded(uint256,address,uint256,uint256,uint256)").hex()
 REDEMPTION_FUNDED = "0x" + keccak(text="RedemptionFunded(address,uint256,uint256,uint256)").hex()
@@ -99,6 +102,35 @@ def mine_at(chain, timestamp: int) -> None:
     if timestamp > chain.pending_timestamp:
         chain.pending_timestamp = timestamp
     chain.mine()
+
+
+# ------------------------------------------------------------ prices and macro jobs
+@pytest.fixture(scope="session")
+def httpserver_listen_address() -> tuple[str, int]:
+    """pytest-httpserver (the custodian quote API of the feed tests) on 127.0.0.1."""
+    return ("127.0.0.1", 0)
+
+
+@pytest.fixture
+def custodian_token(monkeypatch) -> str:
+    monkeypatch.setenv(CUSTODIAN_TOKEN_ENV, CUSTODIAN_TOKEN)
+    return CUSTODIAN_TOKEN
+
+
+@pytest.fixture
+def feed_keeper(chain, tmp_path) -> Callable[..., Keeper]:
+    """feed_keeper(signer, oracle_config, jobs, name="a") -> Keeper over tmp_path/name."""
+    made: list[Keeper] = []
+
+    def _make(signer: Any, oracle_config: Path, jobs: dict[str, Any], name: str = "a") -> Keeper:
+        settings = keeper_config(tmp_path / name, oracle_config, jobs)
+        keeper = Keeper(settings, Chain.from_provider(chain.provider, signer))
+        made.append(keeper)
+        return keeper
+
+    yield _make
+    for keeper in made:
+        keeper.close()
 
 
 # ------------------------------------------------ escrow, amm and conversion jobs
