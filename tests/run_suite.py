@@ -25,6 +25,7 @@ LANES: list[list[list[str]]] = [
         ["tests/contracts/bond_token", "tests/contracts/whitelist"],
         ["tests/contracts/escrow"],
         ["tests/deploy"],
+        ["tests/demo"],
         ["tests/analytics", "tests/oracle"],
     ],
     [

@@ -64,7 +64,7 @@ def test_demo__outputs_exist(demo):
     for name in ("summary.json", "demo.png", "deployment.json", "keeper.yaml", "oracle.yaml",
                  "keeper.log", "chain-state.json"):  # fmt: skip
         assert (out / name).stat().st_size > 0, name
-    assert summary["wall_seconds"] < 180
+    assert summary["steps"] >= 30 and summary["keeper"]["txs"] > 0
 
 
 def test_demo__summary_agrees_with_the_chain(demo, replay, project):
@@ -123,7 +123,7 @@ def test_demo__summary_agrees_with_the_chain(demo, replay, project):
     tau = conversion.functions.conversionTime().call()
     assert summary["conversion"]["converted"] is True and tau == summary["conversion"]["time"]
     retired = conversion.functions.totalRetired().call()
-    assert summary["conversion"]["retired"] == pytest.approx(retired / 10**18) > 0
+    assert retired > 0 and summary["conversion"]["retired"] == pytest.approx(retired / 10**18)
     macro = contracts["macro_feed"]
     reported = w3.eth.get_logs(
         {"address": macro, "fromBlock": start, "toBlock": "latest", "topics": [_topic(OBSERVATION)]}
