@@ -27,6 +27,7 @@ import json
 import logging
 import math
 import random
+import shutil
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -109,8 +110,12 @@ class DemoRun:
 
     def run(self) -> dict[str, Any]:
         self.out.mkdir(parents=True, exist_ok=True)
-        for stale in ("chain-state.json", "deployment.json", "keeper.log", "summary.json"):
+        # Every run is a new chain: nothing of a previous run may leak into it (the
+        # keeper's transaction store belongs to the old chain).
+        for stale in ("chain-state.json", "deployment.json", "keeper.log", "summary.json",
+                      "demo.png", "keeper.yaml", "oracle.yaml"):  # fmt: skip
             (self.out / stale).unlink(missing_ok=True)
+        shutil.rmtree(self.out / "keeper-data", ignore_errors=True)
         self.node = AnvilProcess(self.out / "chain-state.json", timestamp=START).start()
         try:
             from ape import networks
