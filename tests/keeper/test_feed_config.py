@@ -18,12 +18,12 @@ ORACLE_EXAMPLE = ROOT / "config" / "oracle.example.yaml"
 
 
 def uncommented_example(tmp_path: Path) -> Path:
-    """The example with its `oracle_config`, `prices` and `macro` sections uncommented."""
+    """The example with its `oracle_config` and every commented job section uncommented."""
     lines = []
     for line in EXAMPLE.read_text().splitlines():
         if line.startswith("# oracle_config:"):
             line = f"oracle_config: {ORACLE_EXAMPLE}"
-        elif re.match(r"^  # (prices:|macro:|\s)", line):
+        elif re.match(r"^  # (prices:|macro:|escrow:|amm:|conversion:|\s)", line):
             line = "  " + line[4:]
         lines.append(line)
     path = tmp_path / "keeper.yaml"
@@ -33,7 +33,8 @@ def uncommented_example(tmp_path: Path) -> Path:
 
 def test_example_feed_sections__valid_and_listed(tmp_path):
     path = uncommented_example(tmp_path)
-    assert set(yaml.safe_load(path.read_text())["jobs"]) == {"coupons", "prices", "macro"}
+    jobs = {"coupons", "prices", "macro", "escrow", "amm", "conversion"}
+    assert set(yaml.safe_load(path.read_text())["jobs"]) == jobs
     result = CliRunner().invoke(main, ["check-config", str(path)])
     assert result.exit_code == 0, result.output
     assert "job prices: every 15 s" in result.output
