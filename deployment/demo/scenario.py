@@ -50,6 +50,7 @@ class Scenario:
         self.history: list[dict[str, Any]] = []
         self._event_cache: dict[str, tuple[int, list[Any]]] = {}
         self.redeemed: dict[str, bool] = {b: False for b in BONDS}
+        self._round_final: dict[str, dict[str, Any]] = {}
         self.plt_claimed = False
 
     # ------------------------------------------------------------------ deploy
@@ -174,14 +175,14 @@ class Scenario:
             "logging": {"level": "INFO", "json": True},
             "jobs": {
                 "escrow": {
-                    "interval_s": 0.2,
+                    "interval_s": 0.1,
                     "rounds": [
                         {"name": b, "address": f"@{b}.escrow", "from_block": self.deployment.block}
                         for b in BONDS
                     ],
                 },
                 "prices": {
-                    "interval_s": 0.2,
+                    "interval_s": 0.1,
                     "batcher": "@price_batcher",
                     "feeds": [
                         {
@@ -195,7 +196,7 @@ class Scenario:
                     ],
                 },
                 "macro": {
-                    "interval_s": 0.2,
+                    "interval_s": 0.1,
                     "sovereigns": [
                         {
                             "name": country,
@@ -207,17 +208,17 @@ class Scenario:
                     ],
                 },
                 "coupons": {
-                    "interval_s": 0.2,
+                    "interval_s": 0.1,
                     "bonds": [
                         {"name": b, "address": f"@{b}.bond", "auto_approve": True} for b in BONDS
                     ],
                 },
                 "amm": {
-                    "interval_s": 0.2,
+                    "interval_s": 0.1,
                     "pools": [{"name": b, "address": f"@{b}.amm"} for b in BONDS],
                 },
                 "conversion": {
-                    "interval_s": 0.2,
+                    "interval_s": 0.1,
                     "contracts": [{"name": "sovereign", "address": "@sovereign.conversion"}],
                 },
             },
@@ -292,7 +293,7 @@ class Scenario:
         ts = first + 45 * DAY
         while ts < last:
             add(ts, "market")
-            ts += 91 * DAY
+            ts += 182 * DAY
         year = bond_math.from_timestamp(first).year + 1
         while bond_math.to_timestamp(bond_math.date(year, 1, 1)) < last:
             add(bond_math.to_timestamp(bond_math.date(year, 1, 3)), f"{year - 1} macro data")
@@ -416,9 +417,8 @@ class Scenario:
     # ------------------------------------------------------------------ reading
     def _coupon_totals(self, b: str) -> dict[str, int]:
         bond = self.c[b]["bond"]
-        recorded = int(bond.recorded_periods())
-        funded = sum(int(bond.coupon_record(k)[2]) for k in range(1, recorded + 1))
-        logs = list(self._events(bond.CouponsClaimed))
+        funded = sum(int(log.amount) for log in self._events(bond.CouponFunded))
+        logs = self._events(bond.CouponsClaimed)
         pool = str(self.c[b]["amm"].address)
         claimed = sum(int(log.amount) for log in logs)
         pool_collected = sum(int(log.amount) for log in logs if str(log.holder) == pool)
@@ -435,14 +435,19 @@ class Scenario:
             c = self.c[b]
             bond, escrow, feed, amm = c["bond"], c["escrow"], c["feed"], c["amm"]
             t = self.terms[b]
-            totals = escrow.totals()
-            round_data = {
-                "phase": _phase(escrow.phase()),
-                "raised": int(totals.raised),
-                "target": int(t["round"]["target_units"]),
-                "investors": int(totals.investors),
-                "delivered": len(self._events(escrow.Claimed)),
-            }
+            round_data = self._round_final.get(b)
+            if round_data is None:
+                totals = escrow.totals()
+                round_data = {
+                    "phase": _phase(escrow.phase()),
+                    "raised": int(totals.raised),
+                    "target": int(t["round"]["target_units"]),
+                    "investors": int(totals.investors),
+                    "delivered": len(self._events(escrow.Claimed)),
+                }
+                if round_data["phase"] != "open" and round_data["phase"] != "active":
+                    if round_data["delivered"] == round_data["investors"]:
+                        self._round_final[b] = round_data  # nothing changes any more
             _, answer, _, updated, _ = feed.latestRoundData()
             src = self.run.prices.get(b)
             feed_data = {
@@ -459,7 +464,9 @@ class Scenario:
                 lo, mid, hi = (int(v) * 100 / denom for v in amm.band())
                 amm_data["band"] = (lo, mid, hi)
                 amm_data["spot"] = int(amm.spot_price()[0]) * 100 / denom
-            due, funded, _supply = (int(v) for v in bond.redemption_state())
+            due = funded = 0
+            if now >= self.maturity[b]:
+                due, funded, _supply = (int(v) for v in bond.redemption_state())
             paid = sum(int(log.paid) for log in self._events(bond.Redeemed))
             bonds[b] = {
                 "symbol": t["symbol"],
