@@ -242,13 +242,17 @@ class TxStore:
 
     def finish(
         self, rec: TxRecord, status: str, *, block: int | None = None, reason: str | None = None
-    ) -> None:
+    ) -> bool:
+        """Record the outcome of a pending transaction. True for the call that ended it;
+        False when another thread (another job's reconcile) already recorded it, so the
+        outcome is logged and counted once."""
         with self._lock:
             rec.status, rec.block, rec.reason = status, block, reason
-            self._db.execute(
-                "UPDATE txs SET status=?, block=?, reason=?, updated_at=? WHERE id=?",
-                (status, block, reason, time.time(), rec.id),
+            cursor = self._db.execute(
+                "UPDATE txs SET status=?, block=?, reason=?, updated_at=? WHERE id=? AND status=?",
+                (status, block, reason, time.time(), rec.id, PENDING),
             )
+            return cursor.rowcount == 1
 
     def pending(self, chain_id: int, sender: str) -> list[TxRecord]:
         with self._lock:
@@ -525,13 +529,14 @@ class TxManager:
                 # show the new nonce a little before it serves the receipt.
                 receipt = self._receipt_within(rec, NONCE_RECEIPT_GRACE_S)
                 if receipt is None:
-                    self.store.finish(rec, DROPPED, reason="nonce used by another transaction")
-                    self.metrics.nonce_conflicts.inc()
-                    self.metrics.tx.labels(label=rec.label, outcome="nonce_conflict").inc()
-                    logger.warning(
-                        "nonce taken by another process",
-                        extra={"key": rec.key, "nonce": rec.nonce, "hashes": rec.hashes},
-                    )
+                    why = "nonce used by another transaction"
+                    if self.store.finish(rec, DROPPED, reason=why):
+                        self.metrics.nonce_conflicts.inc()
+                        self.metrics.tx.labels(label=rec.label, outcome="nonce_conflict").inc()
+                        logger.warning(
+                            "nonce taken by another process",
+                            extra={"key": rec.key, "nonce": rec.nonce, "hashes": rec.hashes},
+                        )
                     raise NonceConflict(f"{rec.label}: nonce {rec.nonce} used by another process")
             else:
                 return None
@@ -547,26 +552,26 @@ class TxManager:
         )
         if int(receipt["status"]) == 1:
             status = CANCELLED if cancelled else MINED
-            self.store.finish(rec, status, block=block)
-            self.metrics.tx.labels(label=rec.label, outcome=status).inc()
-            if latency is not None and status == MINED:
-                self.metrics.tx_latency.labels(label=rec.label).observe(latency)
-            logger.info(
-                "mined" if status == MINED else "cancelled (nonce freed)",
-                extra={"key": rec.key, "hash": tx_hash, "block": block,
-                       "gas_used": int(receipt["gasUsed"]), "latency_s": latency},
-            )  # fmt: skip
+            if self.store.finish(rec, status, block=block):
+                self.metrics.tx.labels(label=rec.label, outcome=status).inc()
+                if latency is not None and status == MINED:
+                    self.metrics.tx_latency.labels(label=rec.label).observe(latency)
+                logger.info(
+                    "mined" if status == MINED else "cancelled (nonce freed)",
+                    extra={"key": rec.key, "hash": tx_hash, "block": block,
+                           "gas_used": int(receipt["gasUsed"]), "latency_s": latency},
+                )  # fmt: skip
             return TxResult(
                 key=rec.key, label=rec.label, status=status, tx_hash=tx_hash, block=block,
                 gas_used=int(receipt["gasUsed"]), latency_s=latency,
             )  # fmt: skip
         reason = self._replay_reason(rec, block)
-        self.store.finish(rec, REVERTED, block=block, reason=reason)
-        self.metrics.tx.labels(label=rec.label, outcome="reverted").inc()
-        logger.error(
-            "transaction reverted",
-            extra={"key": rec.key, "hash": tx_hash, "block": block, "reason": reason},
-        )
+        if self.store.finish(rec, REVERTED, block=block, reason=reason):
+            self.metrics.tx.labels(label=rec.label, outcome="reverted").inc()
+            logger.error(
+                "transaction reverted",
+                extra={"key": rec.key, "hash": tx_hash, "block": block, "reason": reason},
+            )
         raise TxReverted(rec.label, tx_hash, reason)
 
     def _replay_reason(self, rec: TxRecord, block: int) -> str:

@@ -146,6 +146,24 @@ def test_pending_key__survives_restart__no_second_transaction(tmp_path):
     assert len(eth.sent) == 1
 
 
+def test_settled_by_several_jobs_at_once__logged_and_counted_once(tmp_path):
+    """Every job's pass starts with reconcile(): with six jobs on the scheduler's threads,
+    several may find the same transaction mined at the same moment."""
+    eth = FakeEth(automine=False)
+    tx = manager(eth, tmp_path)
+    tx.send("fund:1", "fund_coupon", TARGET, "0x01", wait=False)
+    eth.mine()
+    threads = [threading.Thread(target=tx.reconcile) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    tx.reconcile()
+    assert [r.status for r in tx.store.all()] == [MINED]
+    assert tx.metrics.value("keeper_tx_total", {"label": "fund_coupon", "outcome": "mined"}) == 1
+    assert tx.metrics.value("keeper_tx_latency_seconds_count", {"label": "fund_coupon"}) == 1
+
+
 def test_nonce__accounts_for_our_pending_transactions_the_node_forgot(tmp_path):
     eth = FakeEth(automine=False)
     tx = manager(eth, tmp_path)
