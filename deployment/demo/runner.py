@@ -38,9 +38,9 @@ from typing import Any
 
 import yaml
 
+from deployment.anvil import Anvil, free_port
 from deployment.demo.custodian import CustodianServer
 from deployment.demo.keeper_proc import KeeperProcess
-from deployment.demo.node import AnvilProcess, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CONFIG = ROOT / "config" / "deploy.local.yaml"
@@ -88,7 +88,7 @@ class DemoRun:
         self.rng = random.Random(options.seed)
         self.out = options.out_dir
         self.timeline = Timeline()
-        self.node: AnvilProcess | None = None
+        self.node: Anvil | None = None
         self.keeper: KeeperProcess | None = None
         self.custodian: CustodianServer | None = None
         self.prices: dict[str, Decimal] = {}
@@ -116,7 +116,10 @@ class DemoRun:
                       "demo.png", "keeper.yaml", "oracle.yaml"):  # fmt: skip
             (self.out / stale).unlink(missing_ok=True)
         shutil.rmtree(self.out / "keeper-data", ignore_errors=True)
-        self.node = AnvilProcess(self.out / "chain-state.json", timestamp=START).start()
+        self.node = Anvil(
+            "--timestamp", str(START), "--dump-state", str(self.out / "chain-state.json"),
+            "--accounts", "10", "--balance", "1000000", "--base-fee", "1000000000",
+        ).start()  # fmt: skip
         try:
             from ape import networks
 

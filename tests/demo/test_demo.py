@@ -16,7 +16,7 @@ import pytest
 from eth_utils import keccak
 from web3 import HTTPProvider, Web3
 
-from deployment.demo.node import AnvilProcess
+from deployment.anvil import Anvil
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -53,8 +53,7 @@ def demo(tmp_path_factory, project) -> tuple[dict[str, Any], Path]:
 def replay(demo) -> Any:
     """A fresh Anvil holding the state the demo left behind."""
     _, out = demo
-    node = AnvilProcess(out / "replay-state.json", timestamp=0)
-    node.start(load_state=out / "chain-state.json")
+    node = Anvil("--load-state", str(out / "chain-state.json")).start()
     yield Web3(HTTPProvider(node.url)), node
     node.stop()
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from deployment.anvil import Anvil
 from tests.deploy.conftest import CONFIG, ROOT
-from tests.utils.anvil_proc import Anvil
 
 pytestmark = pytest.mark.slow
 

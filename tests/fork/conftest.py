@@ -29,8 +29,8 @@ import pytest
 from web3 import HTTPProvider, Web3
 
 from analytics import bond_math
+from deployment.anvil import Anvil
 from keeper.deployment import Deployment, load_deployment
-from tests.utils.anvil_proc import Anvil
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = ROOT / "config" / "deploy.local.yaml"
