@@ -39,6 +39,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from analytics import bond_math
+from keeper.exceptions import ConfigIssue, config_location
 
 CONFIG_VERSION = 1
 DAY = 86_400
@@ -59,16 +60,6 @@ ROLE_NAMES = (
 
 
 # ------------------------------------------------------------------------------ errors
-@dataclass(frozen=True, slots=True)
-class ConfigIssue:
-    location: str  # the YAML key, e.g. "corporate.round.deadline"
-    problem: str
-    fix: str
-
-    def __str__(self) -> str:
-        return f"{self.location}: {self.problem}\n    fix: {self.fix}"
-
-
 class DeployConfigError(ValueError):
     """The deployment configuration is unreadable or invalid (every problem listed)."""
 
@@ -768,18 +759,6 @@ _FIXES = {
 }
 
 
-def _location(loc: tuple[int | str, ...]) -> str:
-    parts: list[str] = []
-    for item in loc:
-        if isinstance(item, int):
-            parts.append(f"[{item}]")
-        elif item.startswith(("function-", "json-or-python", "lax-or-strict")):
-            continue
-        else:
-            parts.append(f".{item}" if parts else item)
-    return "".join(parts) or "(top level)"
-
-
 def _known(model: type[BaseModel], loc: tuple[int | str, ...]) -> list[str]:
     """The keys the model at ``loc`` accepts (for "did you mean")."""
     import typing
@@ -818,7 +797,7 @@ def parse_config(data: Any, *, source: str = "<config>") -> DeployConfig:
         issues: list[ConfigIssue] = []
         for error in exc.errors(include_url=False):
             loc = tuple(error["loc"])
-            where = _location(loc)
+            where = config_location(loc)
             ctx = error.get("ctx") or {}
             kind = error["type"]
             if kind == "deploy_config":

@@ -29,24 +29,22 @@ import logging
 import platform
 import random
 import statistics
-import subprocess
 import tempfile
 import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-import requests
 import yaml
 from eth_utils import keccak
 from web3 import HTTPProvider, Web3
 
+from deployment.anvil import Anvil
 from oracle.config import isin_check_digit
+from oracle.local_custodian import CustodianServer
 
 ANSWER_UPDATED = "0x" + keccak(text="AnswerUpdated(int256,uint256,uint256)").hex()
 SIGNER_INDEX = 3  # ape / Anvil test account the keeper signs with
@@ -56,107 +54,6 @@ FEED_MAX_DEVIATION_BPS = 1_000
 def make_isin(number: int) -> str:
     body = f"XS{number:09d}"
     return body + str(isin_check_digit(body))
-
-
-# ------------------------------------------------------------------------ anvil
-@contextmanager
-def anvil() -> Iterator[str]:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
-    url = f"http://127.0.0.1:{port}"
-    proc = subprocess.Popen(
-        ["anvil", "--port", str(port), "--silent"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                requests.post(url, json={"jsonrpc": "2.0", "id": 1, "method": "eth_chainId"},
-                              timeout=1)  # fmt: skip
-                break
-            except requests.RequestException:
-                if time.monotonic() > deadline:
-                    raise RuntimeError("anvil did not start") from None
-                time.sleep(0.05)
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(10)
-
-
-def rpc(url: str, method: str, params: list[Any]) -> Any:
-    answer = requests.post(
-        url, json={"jsonrpc": "2.0", "id": 1, "method": method, "params": params}, timeout=10
-    ).json()
-    if "error" in answer:
-        raise RuntimeError(f"{method}: {answer['error']}")
-    return answer["result"]
-
-
-# ------------------------------------------------------------- custodian server
-class Quotes:
-    """isin -> (price as text, quote time unix s); thread-safe."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._quotes: dict[str, tuple[str, int]] = {}
-
-    def set(self, isin: str, price: str, as_of: int) -> None:
-        with self._lock:
-            self._quotes[isin] = (price, as_of)
-
-    def get(self, isin: str) -> tuple[str, int] | None:
-        with self._lock:
-            return self._quotes.get(isin)
-
-
-@contextmanager
-def custodian_server(quotes: Quotes) -> Iterator[str]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def do_GET(self) -> None:  # noqa: N802 (http.server API)
-            parts = self.path.split("?")[0].strip("/").split("/")  # v1/bonds/<isin>/quote
-            quote = quotes.get(parts[2]) if len(parts) == 4 else None
-            if quote is None:
-                body, status = b'{"error": "unknown instrument"}', 404
-            else:
-                price, as_of = quote
-                document = {
-                    "data": {
-                        "isin": parts[2],
-                        "venue": "MOT",
-                        "price": {"clean": price, "currency": "EUR", "basis": "percent_of_par"},
-                        "as_of": datetime.fromtimestamp(as_of, UTC)
-                        .isoformat()
-                        .replace("+00:00", "Z"),
-                    },
-                    "meta": {"api_version": "2024-11-01"},
-                }
-                body, status = json.dumps(document).encode(), 200
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-            return
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 # ------------------------------------------------------------------- deployment
@@ -204,7 +101,7 @@ class Deployment:
 
 # ------------------------------------------------------------------------ keeper
 def keeper_settings(
-    node: str, workdir: Path, custodian: str, feeds: list[Any], isins: list[str], *,
+    node: str, workdir: Path, custodian: CustodianServer, feeds: list[Any], isins: list[str], *,
     interval: float, batcher: str | None,
 ) -> Any:  # fmt: skip
     from keeper.settings import parse_settings
@@ -216,17 +113,7 @@ def keeper_settings(
                 "version": 1,
                 "http": {"connect_timeout_s": 1, "read_timeout_s": 2, "retry": {"attempts": 2}},
                 "sources": {
-                    "custodian": {
-                        "type": "custodian_http",
-                        "base_url": custodian,
-                        "path": "/v1/bonds/{isin}/quote",
-                        "value_path": "data.price.clean",
-                        "price_unit": "percent_of_par",
-                        "timestamp_path": "data.as_of",
-                        "isin_path": "data.isin",
-                        "currency_path": "data.price.currency",
-                        "expected_currency": "EUR",
-                    }
+                    "custodian": custodian.source_config(),
                 },
                 "feeds": [
                     {"name": f"price-{i}", "kind": "price", "isin": isin, "sources": ["custodian"]}
@@ -286,13 +173,13 @@ def percentile(values: list[float], q: float) -> float:
 
 
 # ------------------------------------------------------------------- scenarios
-def bench_latency(node: str, dep: Any, quotes: Quotes, custodian: str, isin: str, *,
+def bench_latency(node: str, dep: Any, quotes: CustodianServer, isin: str, *,
                   changes: int, interval: float, workdir: Path) -> dict[str, Any]:  # fmt: skip
     feed = dep.feeds[0]
     (workdir / "latency").mkdir()
-    settings = keeper_settings(node, workdir / "latency", custodian, [feed], [isin],
+    settings = keeper_settings(node, workdir / "latency", quotes, [feed], [isin],
                                interval=interval, batcher=None)  # fmt: skip
-    quotes.set(isin, "100.00", int(time.time()) - 1)
+    quotes.set_quote(isin, "100.00", int(time.time()) - 1)
     latencies: list[float] = []
     missed = 0
     rng = random.Random(7)
@@ -302,7 +189,7 @@ def bench_latency(node: str, dep: Any, quotes: Quotes, custodian: str, isin: str
         for _ in range(changes):
             time.sleep(rng.uniform(0, interval))
             price = 101.0 if price == 100.0 else 100.0
-            quotes.set(isin, f"{price:.2f}", int(time.time()))
+            quotes.set_quote(isin, f"{price:.2f}", int(time.time()))
             started = time.monotonic()
             if _wait_answer(feed, round(price * 10**8), 30):
                 latencies.append(time.monotonic() - started)
@@ -328,12 +215,12 @@ def _wait_answer(feed: Any, answer: int, timeout: float) -> bool:
     return False
 
 
-def bench_throughput(node: str, w3: Web3, dep: Any, quotes: Quotes, custodian: str,
+def bench_throughput(node: str, w3: Web3, dep: Any, quotes: CustodianServer,
                      isins: list[str], *, seconds: float, interval: float,
                      workdir: Path) -> dict[str, Any]:  # fmt: skip
     feeds = dep.feeds
     (workdir / "throughput").mkdir()
-    settings = keeper_settings(node, workdir / "throughput", custodian, feeds, isins,
+    settings = keeper_settings(node, workdir / "throughput", quotes, feeds, isins,
                                interval=interval, batcher=dep.batcher)  # fmt: skip
     stop = threading.Event()
 
@@ -346,7 +233,7 @@ def bench_throughput(node: str, w3: Web3, dep: Any, quotes: Quotes, custodian: s
             level = step % 100 if step % 100 < 50 else 100 - step % 100
             now = int(time.time())
             for i, isin in enumerate(isins):
-                quotes.set(isin, f"{(90 + i % 20) * 1.006**level:.6f}", now)
+                quotes.set_quote(isin, f"{(90 + i % 20) * 1.006**level:.6f}", now)
             step += 1
             stop.wait(0.5)
 
@@ -422,25 +309,28 @@ def main(argv: list[str] | None = None) -> None:
     logs.configure("ERROR", json_format=False)  # job failures, with their reasons
 
     isins = [make_isin(i + 1) for i in range(max(args.feeds, 1) + 1)]
-    quotes = Quotes()
     started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="keeper-bench-") as tmp, anvil() as node:
+    with (
+        tempfile.TemporaryDirectory(prefix="keeper-bench-") as tmp,
+        Anvil() as anvil,
+        CustodianServer(currency="EUR") as quotes,
+    ):
         workdir = Path(tmp)
+        node = anvil.url
         w3 = Web3(HTTPProvider(node, request_kwargs={"timeout": 10}))
         deployment = Deployment(w3, args.feeds + 1)
-        rpc(node, "evm_setAutomine", [False])
-        rpc(node, "evm_setIntervalMining", [max(1, round(args.block_time))])
+        anvil.rpc("evm_setAutomine", [False])
+        anvil.rpc("evm_setIntervalMining", [max(1, round(args.block_time))])
         latency_dep = _Slice(deployment, deployment.feeds[:1])
         throughput_dep = _Slice(deployment, deployment.feeds[1:])
-        with custodian_server(quotes) as url:
-            latency = bench_latency(
-                node, latency_dep, quotes, url, isins[0], changes=args.changes,
-                interval=args.interval, workdir=workdir,
-            )  # fmt: skip
-            throughput = bench_throughput(
-                node, w3, throughput_dep, quotes, url, isins[1 : args.feeds + 1],
-                seconds=args.seconds, interval=args.interval, workdir=workdir,
-            )  # fmt: skip
+        latency = bench_latency(
+            node, latency_dep, quotes, isins[0], changes=args.changes,
+            interval=args.interval, workdir=workdir,
+        )  # fmt: skip
+        throughput = bench_throughput(
+            node, w3, throughput_dep, quotes, isins[1 : args.feeds + 1],
+            seconds=args.seconds, interval=args.interval, workdir=workdir,
+        )  # fmt: skip
     result = {
         "machine": f"{platform.machine()}, {platform.python_implementation()} "
         f"{platform.python_version()}",

@@ -32,6 +32,24 @@ from typing import Any
 
 FORMAT = "bondline-deployment/1"
 
+# The contract type behind each key of ``contracts``, by the key's last part
+# ("corporate.bond" -> "bond" -> BondToken): the names ``deployment.deploy`` writes
+# (``og_blueprint`` is OGNFT blueprint code, not a contract instance, so it has none).
+CONTRACT_TYPES: dict[str, str] = {
+    "stablecoin": "MockUSDC",
+    "whitelist": "Whitelist",
+    "macro_feed": "MacroFeed",
+    "price_batcher": "PriceFeedBatcher",
+    "bond": "BondToken",
+    "escrow": "Escrow",
+    "og_nft": "OGNFT",
+    "price_feed": "PriceFeed",
+    "amm": "SteadyAMM",
+    "conversion": "DebtConversion",
+    "debt_aggregator": "MacroFeedAggregator",
+    "growth_aggregator": "MacroFeedAggregator",
+}
+
 
 class DeploymentFileError(ValueError):
     """The file is missing, not JSON, or not a bondline deployment."""
@@ -55,6 +73,11 @@ class Deployment:
         except KeyError:
             known = ", ".join(sorted(self.contracts)) or "(none)"
             raise KeyError(f"no contract {key!r} in the deployment (known: {known})") from None
+
+    @staticmethod
+    def contract_type(key: str) -> str:
+        """The contract name deployed under ``key`` (see :data:`CONTRACT_TYPES`)."""
+        return CONTRACT_TYPES[key.rpartition(".")[2]]
 
     def to_dict(self) -> dict[str, Any]:
         return {

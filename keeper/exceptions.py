@@ -38,6 +38,20 @@ class ConfigIssue:
         return f"{self.location}: {self.problem}\n    fix: {self.fix}"
 
 
+def config_location(loc: tuple[int | str, ...]) -> str:
+    """A pydantic error location as the YAML key a person reads: ``jobs.coupons.bonds[0]``
+    (pydantic's internal validator steps left out)."""
+    parts: list[str] = []
+    for item in loc:
+        if isinstance(item, int):
+            parts.append(f"[{item}]")
+        elif item.startswith(("function-", "json-or-python", "lax-or-strict")):
+            continue
+        else:
+            parts.append(f".{item}" if parts else item)
+    return "".join(parts) or "(top level)"
+
+
 class ConfigError(KeeperError):
     """The configuration file is missing, unreadable or invalid."""
 

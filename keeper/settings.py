@@ -40,7 +40,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from keeper.exceptions import ConfigError, ConfigIssue
+from keeper.exceptions import ConfigError, ConfigIssue, config_location
 
 CONFIG_VERSION = 1
 ADDRESS_RE = re.compile(r"^0x[0-9a-fA-F]{40}$")
@@ -502,27 +502,13 @@ _FIXES = {
 }
 
 
-def _location(loc: tuple[int | str, ...]) -> str:
-    parts: list[str] = []
-    for item in loc:
-        if isinstance(item, int):
-            parts.append(f"[{item}]")
-        elif item.startswith(("function-", "json-or-python", "lax-or-strict")):
-            continue
-        elif parts:
-            parts.append(f".{item}")
-        else:
-            parts.append(item)
-    return "".join(parts) or "(top level)"
-
-
 def _issues_from_validation(
     exc: ValidationError, model_paths: dict[str, list[str]]
 ) -> list[ConfigIssue]:
     issues: list[ConfigIssue] = []
     for error in exc.errors(include_url=False):
         loc = tuple(error["loc"])
-        where = _location(loc)
+        where = config_location(loc)
         kind = error["type"]
         ctx = error.get("ctx") or {}
         if kind == "keeper_config":
@@ -530,7 +516,7 @@ def _issues_from_validation(
             continue
         if kind == "extra_forbidden":
             key = str(loc[-1])
-            parent = _location(loc[:-1])
+            parent = config_location(loc[:-1])
             known = model_paths.get(parent, [])
             close = difflib.get_close_matches(key, known, n=1)
             hint = f"did you mean `{close[0]}`?" if close else f"known keys: {', '.join(known)}"

@@ -39,8 +39,8 @@ from typing import Any
 import yaml
 
 from deployment.anvil import Anvil, free_port
-from deployment.demo.custodian import CustodianServer
 from deployment.demo.keeper_proc import KeeperProcess
+from oracle.local_custodian import CustodianServer
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CONFIG = ROOT / "config" / "deploy.local.yaml"

@@ -25,6 +25,7 @@ TOKEN = 10**18
 PAR_ANSWER = 100 * 10**8
 PHASES = {1: "open", 2: "active", 4: "succeeded", 8: "failed", 16: "cancelled"}
 BONDS = ("corporate", "sovereign")
+PARTS = {"bond": "bond", "escrow": "escrow", "feed": "price_feed", "amm": "amm"}
 # The simulated sovereign path of config/oracle.example.yaml (analytics.sovereign, seed 42,
 # t = 0 on 1 January 2024): it meets the TSDCM thresholds of config/deploy.local.yaml for
 # 2030, so the conversion fires early in 2031 chain time (the demo starts in January 2027).
@@ -62,19 +63,17 @@ class Scenario:
         self.deployment: Deployment = deploy_protocol(cfg, config_file=self.run.o.config)
         self.deployment.write(self.out / "deployment.json")
         d = self.deployment
-        p = self.project
-        self.usdc = p.MockUSDC.at(d.address("stablecoin"))
-        self.whitelist = p.Whitelist.at(d.address("whitelist"))
-        self.macro = p.MacroFeed.at(d.address("macro_feed"))
-        self.conversion = p.DebtConversion.at(d.address("sovereign.conversion"))
-        self.c: dict[str, dict[str, Any]] = {}
-        for b in BONDS:
-            self.c[b] = {
-                "bond": p.BondToken.at(d.address(f"{b}.bond")),
-                "escrow": p.Escrow.at(d.address(f"{b}.escrow")),
-                "feed": p.PriceFeed.at(d.address(f"{b}.price_feed")),
-                "amm": p.SteadyAMM.at(d.address(f"{b}.amm")),
-            }
+
+        def at(key: str) -> Any:
+            return getattr(self.project, d.contract_type(key)).at(d.address(key))
+
+        self.usdc = at("stablecoin")
+        self.whitelist = at("whitelist")
+        self.macro = at("macro_feed")
+        self.conversion = at("sovereign.conversion")
+        self.c: dict[str, dict[str, Any]] = {
+            b: {kind: at(f"{b}.{key}") for kind, key in PARTS.items()} for b in BONDS
+        }
         by_address = {str(a.address).lower(): a for a in self.accts.test_accounts}
         self.role = {name: by_address.get(addr.lower()) for name, addr in d.accounts.items()}
         for needed in ("deployer", "kyc_operator", "keeper"):
@@ -105,16 +104,7 @@ class Scenario:
             "version": 1,
             "http": {"connect_timeout_s": 1, "read_timeout_s": 2, "retry": {"attempts": 2}},
             "sources": {
-                "custodian": {
-                    "type": "custodian_http",
-                    "base_url": custodian.base_url,
-                    "path": "/v1/bonds/{isin}/quote",
-                    "value_path": "data.price.clean",
-                    "price_unit": "percent_of_par",
-                    "timestamp_path": "data.as_of",
-                    "timestamp_format": "iso8601",
-                    "isin_path": "data.isin",
-                },
+                "custodian": custodian.source_config(),
                 "simulation": {
                     "type": "simulated",
                     "seed": MACRO_SEED,

@@ -38,23 +38,8 @@ def deployment_file(deployed, tmp_path_factory) -> Path:
 @pytest.fixture(scope="package")
 def at(project, deployed):
     """at("corporate.bond") -> the contract instance at that key."""
-    types = {
-        "stablecoin": "MockUSDC",
-        "whitelist": "Whitelist",
-        "macro_feed": "MacroFeed",
-        "price_batcher": "PriceFeedBatcher",
-        "bond": "BondToken",
-        "escrow": "Escrow",
-        "og_nft": "OGNFT",
-        "price_feed": "PriceFeed",
-        "amm": "SteadyAMM",
-        "conversion": "DebtConversion",
-        "debt_aggregator": "MacroFeedAggregator",
-        "growth_aggregator": "MacroFeedAggregator",
-    }
 
     def _at(key: str):
-        kind = key.rpartition(".")[2]
-        return getattr(project, types[kind]).at(deployed.address(key))
+        return getattr(project, deployed.contract_type(key)).at(deployed.address(key))
 
     return _at

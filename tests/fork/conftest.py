@@ -30,7 +30,7 @@ from web3 import HTTPProvider, Web3
 
 from analytics import bond_math
 from deployment.anvil import Anvil
-from keeper.deployment import Deployment, load_deployment
+from keeper.deployment import CONTRACT_TYPES, Deployment, load_deployment
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = ROOT / "config" / "deploy.local.yaml"
@@ -42,21 +42,6 @@ MAX_UINT = 2**256 - 1
 PAR = 100 * 10**8  # PriceFeed answer at 100 % of par
 ALICE = Web3.to_checksum_address("0x" + "a1" * 20)
 BOB = Web3.to_checksum_address("0x" + "b0" * 20)
-
-CONTRACT_TYPES = {
-    "stablecoin": "MockUSDC",
-    "whitelist": "Whitelist",
-    "macro_feed": "MacroFeed",
-    "price_batcher": "PriceFeedBatcher",
-    "bond": "BondToken",
-    "escrow": "Escrow",
-    "og_nft": "OGNFT",
-    "price_feed": "PriceFeed",
-    "amm": "SteadyAMM",
-    "conversion": "DebtConversion",
-    "debt_aggregator": "MacroFeedAggregator",
-    "growth_aggregator": "MacroFeedAggregator",
-}
 
 
 @dataclass
@@ -72,8 +57,7 @@ class Chain:
         self.w3 = Web3(HTTPProvider(self.url, request_kwargs={"timeout": 60}))
 
     def c(self, key: str) -> Any:
-        kind = key.rpartition(".")[2]
-        abi = self.abis[CONTRACT_TYPES[kind]]
+        abi = self.abis[Deployment.contract_type(key)]
         return self.w3.eth.contract(address=self.deployment.address(key), abi=abi)
 
     def send(self, call: Any, sender: str) -> Any:

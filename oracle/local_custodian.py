@@ -1,10 +1,12 @@
-"""A local custodian price API for the demo: the same JSON document a real custodian
-returns (``tests/oracle/payloads/custodian/quote_ok.json``), served on 127.0.0.1.
+"""A local custodian price API: the same JSON document a real custodian returns
+(``tests/oracle/payloads/custodian/quote_ok.json``), served on 127.0.0.1, for the main job
+(``deployment.demo``) and the keeper benchmark (``keeper.bench``).
 
-The demo driver sets each bond's quote with :meth:`CustodianServer.set_quote` (clean
-price in percent of par and the quote time, which is CHAIN time: the oracle validates
-quote age against the chain clock the keeper passes it). The keeper's oracle pipeline
-fetches ``GET /v1/bonds/{isin}/quote`` exactly as it would from a custodian.
+The driver sets each bond's quote with :meth:`CustodianServer.set_quote` (clean price in
+percent of par, as text or Decimal, and the quote time; in the demo that is CHAIN time:
+the oracle validates quote age against the clock the keeper passes it). The oracle's
+``custodian_http`` source (:meth:`CustodianServer.source_config`) fetches
+``GET /v1/bonds/{isin}/quote`` exactly as it would from a custodian.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ PATH_SUFFIX = "/quote"
 class CustodianServer:
     def __init__(self, currency: str = "USD") -> None:
         self.currency = currency
-        self._quotes: dict[str, tuple[Decimal, int]] = {}
+        self._quotes: dict[str, tuple[str, int]] = {}
         self._lock = threading.Lock()
         self.requests = 0
         server = self
@@ -58,13 +60,30 @@ class CustodianServer:
         self._httpd.shutdown()
         self._httpd.server_close()
 
-    def set_quote(self, isin: str, clean_percent: Decimal, as_of: int) -> None:
+    def set_quote(self, isin: str, clean_percent: Decimal | str, as_of: int) -> None:
         with self._lock:
-            self._quotes[isin] = (clean_percent, as_of)
+            self._quotes[isin] = (str(clean_percent), as_of)
 
-    def quote(self, isin: str) -> tuple[Decimal, int] | None:
-        with self._lock:
-            return self._quotes.get(isin)
+    def source_config(self) -> dict[str, Any]:
+        """The oracle's ``custodian_http`` source for this server (a `sources:` entry)."""
+        return {
+            "type": "custodian_http",
+            "base_url": self.base_url,
+            "path": PATH_PREFIX + "{isin}" + PATH_SUFFIX,
+            "value_path": "data.price.clean",
+            "price_unit": "percent_of_par",
+            "timestamp_path": "data.as_of",
+            "timestamp_format": "iso8601",
+            "isin_path": "data.isin",
+            "currency_path": "data.price.currency",
+            "expected_currency": self.currency,
+        }
+
+    def __enter__(self) -> CustodianServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
 
     def _answer(self, path: str) -> tuple[int, dict[str, Any]]:
         path = path.split("?", 1)[0]
@@ -83,7 +102,7 @@ class CustodianServer:
                 "isin": isin,
                 "venue": "OTC",
                 "price": {
-                    "clean": f"{price:.4f}",
+                    "clean": price,
                     "currency": self.currency,
                     "basis": "percent_of_par",
                 },
